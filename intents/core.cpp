@@ -1,0 +1,169 @@
+#include "intents/core.hpp"
+
+#include "intents/speaker.hpp"
+#include "skill/log.hpp"
+
+namespace feel::intents {
+namespace {
+
+using skill::HandlerInput;
+using skill::ResponseBuilder;
+
+constexpr const char* kFallbackCount = "fallbackCount";
+
+ResponseBuilder open_turn(Speaker& speaker, skill::Ssml speech, std::string_view reprompt_key,
+                          std::string_view card_key) {
+  ResponseBuilder builder;
+  auto card = skill::ssml_to_plain_text(speech.inner());
+  builder.speak(speech)
+      .ask(speaker.say(reprompt_key))
+      .simple_card(speaker.card_text(card_key), std::move(card));
+  return builder;
+}
+
+ResponseBuilder launch(HandlerInput& input) {
+  Speaker speaker(input);
+  auto speech = speaker.say("launch.welcome");
+  speech.append(speaker.say("disclaimer.short")).append(speaker.say("launch.prompt"));
+  return open_turn(speaker, std::move(speech), "launch.reprompt", "card.title");
+}
+
+ResponseBuilder help(HandlerInput& input) {
+  Speaker speaker(input);
+  auto speech = speaker.say("help.start");
+  return open_turn(speaker, std::move(speech), "help.reprompt", "help.card.title");
+}
+
+ResponseBuilder goodbye(HandlerInput& input) {
+  Speaker speaker(input);
+  auto speech = speaker.say("goodbye");
+  ResponseBuilder builder;
+  builder.speak(speech)
+      .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
+      .end_session(true);
+  return builder;
+}
+
+ResponseBuilder navigate_home(HandlerInput& input) {
+  Speaker speaker(input);
+  return open_turn(speaker, speaker.say("home.start"), "launch.reprompt", "card.title");
+}
+
+// Misunderstandings escalate gently: an example first, then two things to say, then a
+// graceful exit that says how to come back.
+ResponseBuilder fallback(HandlerInput& input) {
+  Speaker speaker(input);
+  const auto misses = input.attributes.value(kFallbackCount, 0) + 1;
+  input.attributes[kFallbackCount] = misses;
+  if (misses >= 3) {
+    input.attributes.erase(kFallbackCount);
+    auto speech = speaker.say("fallback.exit");
+    ResponseBuilder builder;
+    builder.speak(speech)
+        .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
+        .end_session(true);
+    return builder;
+  }
+  const auto key = misses == 1 ? "fallback.first" : "fallback.second";
+  return open_turn(speaker, speaker.say(key), "fallback.reprompt", "card.title");
+}
+
+ResponseBuilder no_speech(HandlerInput&) {
+  ResponseBuilder builder;
+  builder.end_session(std::nullopt);
+  return builder;
+}
+
+ResponseBuilder exception_encountered(HandlerInput& input) {
+  // Alexa rejected our previous response. Log its error type (never any user content).
+  const auto& error = input.envelope.request.error;
+  skill::log::warn("alexa rejected a response",
+                   {{"error_type", error.is_object() ? error.value("type", "") : ""}});
+  return no_speech(input);
+}
+
+// Answered without side effects: nothing is stored and the attributes are left untouched.
+skill::RequestHandler can_fulfill_handler(std::set<std::string, std::less<>> intents) {
+  skill::RequestHandler handler;
+  handler.name = "CanFulfillIntentRequest";
+  handler.can_handle = [](const HandlerInput& input) {
+    return input.request_type() == "CanFulfillIntentRequest";
+  };
+  handler.handle = [intents = std::move(intents)](HandlerInput& input) {
+    const auto* intent = input.intent();
+    const bool known = intent != nullptr && intents.count(intent->name) != 0;
+    nlohmann::json answer = {{"canFulfill", known ? "YES" : "NO"}};
+    if (intent != nullptr && !intent->slots.empty()) {
+      nlohmann::json slots = nlohmann::json::object();
+      for (const auto& [name, slot] : intent->slots) {
+        const auto understood = known && (slot.resolved_id() || slot.value) ? "YES" : "NO";
+        slots[name] = {{"canUnderstand", understood}, {"canFulfill", understood}};
+      }
+      answer["slots"] = std::move(slots);
+    }
+    ResponseBuilder builder;
+    builder.can_fulfill(std::move(answer)).end_session(std::nullopt);
+    return builder;
+  };
+  return handler;
+}
+
+ResponseBuilder apology(HandlerInput& input, const std::exception&) {
+  if (!input.envelope.session) return no_speech(input);
+  Speaker speaker(input);
+  return open_turn(speaker, speaker.say("error.apology"), "error.reprompt", "card.title");
+}
+
+}  // namespace
+
+void add_core_handlers(skill::Dispatcher& dispatcher) {
+  dispatcher.add(skill::request_handler("LaunchRequest", launch))
+      .add(skill::intent_handler("AMAZON.HelpIntent", help))
+      .add(skill::intent_handler("AMAZON.StopIntent", goodbye))
+      .add(skill::intent_handler("AMAZON.CancelIntent", goodbye))
+      .add(skill::intent_handler("AMAZON.NavigateHomeIntent", navigate_home))
+      .add(skill::intent_handler("AMAZON.FallbackIntent", fallback))
+      .add(skill::request_handler("SessionEndedRequest", no_speech))
+      .add(skill::request_handler("System.ExceptionEncountered", exception_encountered));
+
+  // Known intents are fixed by now, so CanFulfillIntentRequest can name them.
+  dispatcher.add(can_fulfill_handler(dispatcher.intents()));
+
+  // An intent the skill does not know is a misunderstanding, not a failure.
+  skill::RequestHandler unknown_intent;
+  unknown_intent.name = "UnknownIntent";
+  unknown_intent.can_handle = [](const HandlerInput& input) {
+    return input.request_type() == "IntentRequest";
+  };
+  unknown_intent.handle = fallback;
+  dispatcher.add(std::move(unknown_intent));
+
+  // Any other request type (AudioPlayer, APL user events, skill events, types Amazon adds
+  // later) gets a valid, harmless answer with no speech.
+  skill::RequestHandler anything_else;
+  anything_else.name = "OtherRequest";
+  anything_else.can_handle = [](const HandlerInput&) { return true; };
+  anything_else.handle = no_speech;
+  dispatcher.add(std::move(anything_else));
+
+  dispatcher.add(skill::ErrorHandler{
+      "Apology", [](const HandlerInput&, const std::exception&) { return true; }, apology});
+}
+
+skill::Dispatcher build_dispatcher() {
+  skill::Dispatcher dispatcher;
+  add_core_handlers(dispatcher);
+  // A turn the skill understood resets the gentle fallback escalation; an unknown intent is
+  // a miss like the fallback itself.
+  auto understood = dispatcher.intents();
+  understood.erase("AMAZON.FallbackIntent");
+  dispatcher.add_request_interceptor([understood = std::move(understood)](HandlerInput& input) {
+    const auto* intent = input.intent();
+    if (intent != nullptr && understood.count(intent->name) != 0) {
+      input.attributes.erase(kFallbackCount);
+    }
+  });
+  return dispatcher;
+}
+
+}  // namespace feel::intents
