@@ -21,6 +21,14 @@ ResponseBuilder open_turn(Speaker& speaker, skill::Ssml speech, std::string_view
   return builder;
 }
 
+ResponseBuilder closing_turn(Speaker& speaker, const skill::Ssml& speech) {
+  ResponseBuilder builder;
+  builder.speak(speech)
+      .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
+      .end_session(true);
+  return builder;
+}
+
 ResponseBuilder launch(HandlerInput& input) {
   Speaker speaker(input);
   auto speech = speaker.say("launch.welcome");
@@ -36,12 +44,7 @@ ResponseBuilder help(HandlerInput& input) {
 
 ResponseBuilder goodbye(HandlerInput& input) {
   Speaker speaker(input);
-  auto speech = speaker.say("goodbye");
-  ResponseBuilder builder;
-  builder.speak(speech)
-      .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
-      .end_session(true);
-  return builder;
+  return closing_turn(speaker, speaker.say("goodbye"));
 }
 
 ResponseBuilder navigate_home(HandlerInput& input) {
@@ -57,12 +60,7 @@ ResponseBuilder fallback(HandlerInput& input) {
   input.attributes[kFallbackCount] = misses;
   if (misses >= 3) {
     input.attributes.erase(kFallbackCount);
-    auto speech = speaker.say("fallback.exit");
-    ResponseBuilder builder;
-    builder.speak(speech)
-        .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
-        .end_session(true);
-    return builder;
+    return closing_turn(speaker, speaker.say("fallback.exit"));
   }
   const auto key = misses == 1 ? "fallback.first" : "fallback.second";
   return open_turn(speaker, speaker.say(key), "fallback.reprompt", "card.title");

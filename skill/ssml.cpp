@@ -784,6 +784,12 @@ Ssml& Ssml::pause(std::chrono::milliseconds length) {
 }
 
 Ssml& Ssml::append(const Ssml& other) {
+  // Joined fragments are separate sentences: "feelings." + "I'm" must not run together.
+  const auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\t'; };
+  if (!inner_.empty() && !other.inner_.empty() && !is_space(inner_.back()) &&
+      !is_space(other.inner_.front())) {
+    inner_ += ' ';
+  }
   inner_ += other.inner_;
   return *this;
 }

@@ -28,6 +28,8 @@ class Ssml {
   Ssml& trusted(std::string_view fragment);
   // A pause of any length; pauses over 10 s become chained <break/>s of at most 10 s.
   Ssml& pause(std::chrono::milliseconds length);
+  // Appends another fragment as a separate sentence: a space goes between them unless one
+  // side already has it. text() and trusted() append exactly what they are given.
   Ssml& append(const Ssml& other);
 
   [[nodiscard]] const std::string& inner() const { return inner_; }

@@ -244,7 +244,13 @@ TEST_CASE("the ssml builder escapes text and keeps trusted fragments", "[ssml]")
       R"(Tom &amp; Jerry &lt;3 <say-as interpret-as="digits">988</say-as><break time="2s"/>done.)");
   Ssml more = Ssml::from_trusted("<s>More?</s>");
   speech.append(more);
-  CHECK(ends_with(speech.inner(), "done.<s>More?</s>"));
+  CHECK(ends_with(speech.inner(), "done. <s>More?</s>"));
+  SECTION("appended fragments are separate sentences") {
+    auto first = Ssml::from_text("One.");
+    first.append(Ssml::from_text("Two.")).append(Ssml::from_text(" Three."));
+    CHECK(first.inner() == "One. Two. Three.");
+    CHECK(Ssml().append(Ssml::from_text("Alone.")).inner() == "Alone.");
+  }
   CHECK(speech.speak() == "<speak>" + speech.inner() + "</speak>");
   CHECK(well_formed_reason(speech.speak()).empty());
   CHECK(Ssml().speak() == "<speak></speak>");
