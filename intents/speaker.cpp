@@ -14,8 +14,9 @@ std::string Speaker::choose(std::string_view key, const Values& values) {
     if (!said.is_object()) said = nlohmann::json::object();
     const std::string name(key);
     std::optional<std::size_t> last;
-    if (const auto it = said.find(name); it != said.end() && it->is_number_unsigned()) {
-      last = it->get<std::size_t>();
+    if (const auto it = said.find(name);
+        it != said.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+      last = static_cast<std::size_t>(it->get<std::int64_t>());
     }
     index = skill::pick_variant(variants.size(), input_.seed ^ std::hash<std::string_view>{}(key),
                                 last);

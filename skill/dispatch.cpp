@@ -71,7 +71,7 @@ DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalo
   const auto finish = [&](ResponseBuilder builder) {
     for (const auto& interceptor : response_interceptors_) interceptor(input, builder);
     // Out-of-session requests (AudioPlayer, skill events) must not carry session attributes.
-    if (envelope.session) builder.session_attributes(input.attributes);
+    if (envelope.session) builder.session_attributes(std::move(input.attributes));
     return builder.build();
   };
   try {

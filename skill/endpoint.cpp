@@ -130,8 +130,7 @@ HttpReply AlexaEndpoint::handle(std::string_view cert_chain_url, std::string_vie
                 {"ms", milliseconds(elapsed)},
                 {"verification", options_.verify ? "on" : "OFF"}});
   }
-  return HttpReply{200, result.response.body.dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace)};
+  return HttpReply{200, std::move(result.response.text)};
 }
 
 }  // namespace feel::skill

@@ -13,12 +13,16 @@ namespace {
 constexpr const char* kLoggerName = "feel-again";
 std::atomic<Format> g_format{Format::text};
 
-std::shared_ptr<spdlog::logger> logger() {
-  auto existing = spdlog::get(kLoggerName);
-  if (existing) return existing;
-  auto created = spdlog::stderr_logger_mt(kLoggerName);
-  created->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  return created;
+// Created once, thread-safely, and then used without the registry's lock on every request.
+spdlog::logger* logger() {
+  static const std::shared_ptr<spdlog::logger> instance = [] {
+    auto existing = spdlog::get(kLoggerName);
+    if (existing) return existing;
+    auto created = spdlog::stderr_logger_mt(kLoggerName);
+    created->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    return created;
+  }();
+  return instance.get();
 }
 
 // Plain values print bare; values with spaces or quotes are quoted so a line stays parseable.
@@ -49,7 +53,7 @@ spdlog::level::level_enum parse_level(std::string_view level) {
 
 void setup(Format format, std::string_view level) {
   const auto parsed = parse_level(level);
-  auto log = logger();
+  auto* log = logger();
   g_format = format;
   if (format == Format::json) {
     log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l",%v})");
@@ -64,7 +68,7 @@ bool enabled(spdlog::level::level_enum level) { return logger()->should_log(leve
 
 void event(spdlog::level::level_enum level, std::string_view message,
            std::initializer_list<Field> fields) {
-  auto log = logger();
+  auto* log = logger();
   if (!log->should_log(level)) return;
   std::string line;
   line.reserve(128);

@@ -1,5 +1,14 @@
 #include "skill/request.hpp"
 
+// GCC 12 reports dangling-pointer and maybe-uninitialized warnings inside simdjson 3.0's
+// inlined result and tape types (false positives: every result is checked or its type known
+// before use, and the tape outlives every element here). Silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+#include <simdjson.h>
+
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -47,171 +56,297 @@ class FieldError : public std::runtime_error {
   throw FieldError(to_string(path) + " must be " + expected);
 }
 
-void require_object(const json& j, const Path& path) {
+// The readers below work on either document type through one small interface: nlohmann's
+// json for the public from_json functions, simdjson's DOM for parse_envelope, where parsing
+// is most of the cost of a request.
+class JsonValue {
+ public:
+  explicit JsonValue(const json& j) : j_(&j) {}
+  [[nodiscard]] bool is_object() const { return j_->is_object(); }
+  [[nodiscard]] bool is_array() const { return j_->is_array(); }
+  [[nodiscard]] bool is_string() const { return j_->is_string(); }
+  [[nodiscard]] bool is_boolean() const { return j_->is_boolean(); }
+  [[nodiscard]] bool is_null() const { return j_->is_null(); }
+  [[nodiscard]] std::string_view string() const { return j_->get_ref<const std::string&>(); }
+  [[nodiscard]] bool boolean() const { return j_->get<bool>(); }
+  [[nodiscard]] std::size_t size() const { return j_->size(); }
+  [[nodiscard]] std::optional<JsonValue> find(const char* key) const {
+    const auto it = j_->find(key);
+    if (it == j_->end()) return std::nullopt;
+    return JsonValue(*it);
+  }
+  template <typename F>
+  void for_each_member(F&& f) const {
+    for (const auto& item : j_->items()) f(std::string_view(item.key()), JsonValue(item.value()));
+  }
+  template <typename F>
+  void for_each_element(F&& f) const {
+    for (const auto& item : *j_) f(JsonValue(item));
+  }
+  [[nodiscard]] json to_json() const { return *j_; }
+
+ private:
+  const json* j_;
+};
+
+[[nodiscard]] json to_nlohmann(simdjson::dom::element element) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::OBJECT: {
+      json object = json::object();
+      const simdjson::dom::object fields = element.get_object().value_unsafe();
+      for (const auto field : fields) {
+        object[std::string(field.key)] = to_nlohmann(field.value);
+      }
+      return object;
+    }
+    case element_type::ARRAY: {
+      json array = json::array();
+      const simdjson::dom::array items = element.get_array().value_unsafe();
+      for (const auto item : items) {
+        array.push_back(to_nlohmann(item));
+      }
+      return array;
+    }
+    case element_type::STRING:
+      return std::string(element.get_string().value_unsafe());
+    case element_type::INT64: {
+      // As nlohmann's own parser does: a non-negative integer is unsigned.
+      const std::int64_t value = element.get_int64().value_unsafe();
+      if (value >= 0) return static_cast<std::uint64_t>(value);
+      return value;
+    }
+    case element_type::UINT64:
+      return element.get_uint64().value_unsafe();
+    case element_type::DOUBLE:
+      return element.get_double().value_unsafe();
+    case element_type::BOOL:
+      return element.get_bool().value_unsafe();
+    case element_type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+class DomValue {
+ public:
+  explicit DomValue(simdjson::dom::element e) : e_(e) {}
+  [[nodiscard]] bool is_object() const { return e_.is_object(); }
+  [[nodiscard]] bool is_array() const { return e_.is_array(); }
+  [[nodiscard]] bool is_string() const { return e_.is_string(); }
+  [[nodiscard]] bool is_boolean() const { return e_.is_bool(); }
+  [[nodiscard]] bool is_null() const { return e_.is_null(); }
+  [[nodiscard]] std::string_view string() const { return e_.get_string().value_unsafe(); }
+  [[nodiscard]] bool boolean() const { return e_.get_bool().value_unsafe(); }
+  [[nodiscard]] std::size_t size() const {
+    if (e_.is_array()) return e_.get_array().value_unsafe().size();
+    if (e_.is_object()) return e_.get_object().value_unsafe().size();
+    return 0;
+  }
+  [[nodiscard]] std::optional<DomValue> find(const char* key) const {
+    const simdjson::dom::object object = e_.get_object().value_unsafe();
+    simdjson::dom::element found;
+    if (object.at_key(key).get(found) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    return DomValue(found);
+  }
+  template <typename F>
+  void for_each_member(F&& f) const {
+    const simdjson::dom::object object = e_.get_object().value_unsafe();
+    for (const auto field : object) f(field.key, DomValue(field.value));
+  }
+  template <typename F>
+  void for_each_element(F&& f) const {
+    const simdjson::dom::array array = e_.get_array().value_unsafe();
+    for (const auto item : array) f(DomValue(item));
+  }
+  [[nodiscard]] json to_json() const { return to_nlohmann(e_); }
+
+ private:
+  simdjson::dom::element e_;
+};
+
+template <typename V>
+void require_object(const V& j, const Path& path) {
   if (!j.is_object()) wrong_type(path, "an object");
 }
 
 // A present, non-null member; null counts as absent, as optional fields often arrive so.
-[[nodiscard]] const json* member(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-void read_string(const json& object, const char* key, const Path& parent, std::string& out) {
-  const json* value = member(object, key);
-  if (value == nullptr) return;
-  if (!value->is_string()) wrong_type(Path{&parent, key}, "a string");
-  out = value->get_ref<const std::string&>();
-}
-
-[[nodiscard]] const json* read_object(const json& object, const char* key, const Path& parent) {
-  const json* value = member(object, key);
-  if (value != nullptr && !value->is_object()) wrong_type(Path{&parent, key}, "an object");
+template <typename V>
+[[nodiscard]] std::optional<V> member(const V& object, const char* key) {
+  auto value = object.find(key);
+  if (!value || value->is_null()) return std::nullopt;
   return value;
 }
 
-[[nodiscard]] const json* read_array(const json& object, const char* key, const Path& parent) {
-  const json* value = member(object, key);
-  if (value != nullptr && !value->is_array()) wrong_type(Path{&parent, key}, "an array");
+template <typename V>
+void read_string(const V& object, const char* key, const Path& parent, std::string& out) {
+  const auto value = member(object, key);
+  if (!value) return;
+  if (!value->is_string()) wrong_type(Path{&parent, key}, "a string");
+  out = value->string();
+}
+
+template <typename V>
+[[nodiscard]] std::optional<V> read_object(const V& object, const char* key, const Path& parent) {
+  auto value = member(object, key);
+  if (value && !value->is_object()) wrong_type(Path{&parent, key}, "an object");
+  return value;
+}
+
+template <typename V>
+[[nodiscard]] std::optional<V> read_array(const V& object, const char* key, const Path& parent) {
+  auto value = member(object, key);
+  if (value && !value->is_array()) wrong_type(Path{&parent, key}, "an array");
   return value;
 }
 
 // object.key.inner as a string, e.g. application.applicationId.
-void read_nested_string(const json& object, const char* key, const char* inner, const Path& parent,
+template <typename V>
+void read_nested_string(const V& object, const char* key, const char* inner, const Path& parent,
                         std::string& out) {
-  if (const json* nested = read_object(object, key, parent)) {
+  if (const auto nested = read_object(object, key, parent)) {
     read_string(*nested, inner, Path{&parent, key}, out);
   }
 }
 
-void read(const json& j, const Path& path, ResolvedValue& v) {
+template <typename V>
+void read(const V& j, const Path& path, ResolvedValue& v) {
   require_object(j, path);
   read_string(j, "id", path, v.id);
   read_string(j, "name", path, v.name);
 }
 
-void read(const json& j, const Path& path, Resolution& r) {
+template <typename V>
+void read(const V& j, const Path& path, Resolution& r) {
   require_object(j, path);
   read_string(j, "authority", path, r.authority);
   read_nested_string(j, "status", "code", path, r.status);
-  if (const json* values = read_array(j, "values", path)) {
+  if (const auto values = read_array(j, "values", path)) {
     const Path values_path{&path, "values"};
     const Path item_path{&values_path, "[]"};
     r.values.reserve(values->size());
-    for (const json& item : *values) {
+    values->for_each_element([&](const V& item) {
       require_object(item, item_path);
-      if (const json* value = read_object(item, "value", item_path)) {
+      if (const auto value = read_object(item, "value", item_path)) {
         read(*value, Path{&item_path, "value"}, r.values.emplace_back());
       }
-    }
+    });
   }
 }
 
-void read(const json& j, const Path& path, Slot& s) {
+template <typename V>
+void read(const V& j, const Path& path, Slot& s) {
   require_object(j, path);
   read_string(j, "name", path, s.name);
-  if (const json* value = member(j, "value")) {
+  if (const auto value = member(j, "value")) {
     if (!value->is_string()) wrong_type(Path{&path, "value"}, "a string");
-    s.value = value->get_ref<const std::string&>();
+    s.value = std::string(value->string());
   }
   read_string(j, "confirmationStatus", path, s.confirmation_status);
-  if (const json* resolutions = read_object(j, "resolutions", path)) {
+  if (const auto resolutions = read_object(j, "resolutions", path)) {
     const Path resolutions_path{&path, "resolutions"};
-    if (const json* authorities =
+    if (const auto authorities =
             read_array(*resolutions, "resolutionsPerAuthority", resolutions_path)) {
       const Path authorities_path{&resolutions_path, "resolutionsPerAuthority"};
       const Path item_path{&authorities_path, "[]"};
       s.resolutions.reserve(authorities->size());
-      for (const json& item : *authorities) read(item, item_path, s.resolutions.emplace_back());
+      authorities->for_each_element(
+          [&](const V& item) { read(item, item_path, s.resolutions.emplace_back()); });
     }
   }
 }
 
-void read(const json& j, const Path& path, Intent& i) {
+template <typename V>
+void read(const V& j, const Path& path, Intent& i) {
   require_object(j, path);
   read_string(j, "name", path, i.name);
   read_string(j, "confirmationStatus", path, i.confirmation_status);
-  const json* slots = member(j, "slots");
-  if (slots == nullptr) return;
+  const auto slots = member(j, "slots");
+  if (!slots) return;
   const Path slots_path{&path, "slots"};
   // Some tools serialise an empty map as []; anything else that is not an object is wrong.
-  if (slots->is_array() && slots->empty()) return;
+  if (slots->is_array() && slots->size() == 0) return;
   if (!slots->is_object()) wrong_type(slots_path, "an object");
   const Path slot_path{&slots_path, "[]"};
-  for (const auto& item : slots->items()) {
+  slots->for_each_member([&](std::string_view key, const V& value) {
     Slot slot;
-    read(item.value(), slot_path, slot);
-    if (slot.name.empty()) slot.name = item.key();
-    i.slots.insert_or_assign(item.key(), std::move(slot));
-  }
+    read(value, slot_path, slot);
+    if (slot.name.empty()) slot.name = key;
+    i.slots.insert_or_assign(std::string(key), std::move(slot));
+  });
 }
 
-void read(const json& j, const Path& path, Request& r, bool keep_raw) {
+template <typename V>
+void read(const V& j, const Path& path, Request& r) {
   require_object(j, path);
   read_string(j, "type", path, r.type);
   read_string(j, "requestId", path, r.request_id);
   read_string(j, "timestamp", path, r.timestamp);
   read_string(j, "locale", path, r.locale);
-  if (const json* intent = read_object(j, "intent", path)) {
+  if (const auto intent = read_object(j, "intent", path)) {
     read(*intent, Path{&path, "intent"}, r.intent.emplace());
   }
   read_string(j, "dialogState", path, r.dialog_state);
   read_string(j, "reason", path, r.reason);
-  if (const json* error = read_object(j, "error", path)) r.error = *error;
-  if (keep_raw) r.raw = j;
+  if (const auto error = read_object(j, "error", path)) r.error = error->to_json();
+  r.raw = j.to_json();
 }
 
-void read(const json& j, const Path& path, Session& s, bool keep_attributes) {
+template <typename V>
+void read(const V& j, const Path& path, Session& s) {
   require_object(j, path);
-  if (const json* is_new = member(j, "new")) {
+  if (const auto is_new = member(j, "new")) {
     if (!is_new->is_boolean()) wrong_type(Path{&path, "new"}, "true or false");
-    s.is_new = is_new->get<bool>();
+    s.is_new = is_new->boolean();
   }
   read_string(j, "sessionId", path, s.session_id);
   read_nested_string(j, "application", "applicationId", path, s.application_id);
   read_nested_string(j, "user", "userId", path, s.user_id);
-  if (const json* attributes = read_object(j, "attributes", path)) {
-    if (keep_attributes) s.attributes = *attributes;
+  if (const auto attributes = read_object(j, "attributes", path)) {
+    s.attributes = attributes->to_json();
   }
 }
 
-void read(const json& j, const Path& path, System& s) {
+template <typename V>
+void read(const V& j, const Path& path, System& s) {
   require_object(j, path);
   read_nested_string(j, "application", "applicationId", path, s.application_id);
   read_nested_string(j, "user", "userId", path, s.user_id);
   read_nested_string(j, "person", "personId", path, s.person_id);
-  if (const json* device = read_object(j, "device", path)) {
+  if (const auto device = read_object(j, "device", path)) {
     const Path device_path{&path, "device"};
     read_string(*device, "deviceId", device_path, s.device.device_id);
-    if (const json* interfaces = read_object(*device, "supportedInterfaces", device_path)) {
-      for (const auto& item : interfaces->items()) s.device.supported_interfaces.insert(item.key());
+    if (const auto interfaces = read_object(*device, "supportedInterfaces", device_path)) {
+      interfaces->for_each_member([&](std::string_view key, const V&) {
+        s.device.supported_interfaces.emplace(key);
+      });
     }
   }
   read_string(j, "apiEndpoint", path, s.api_endpoint);
   read_string(j, "apiAccessToken", path, s.api_access_token);
 }
 
-// With copy_blobs false the caller moves session.attributes, context.Viewport and request
-// out of the parsed document instead of copying them.
-void read(const json& j, const Path& path, Envelope& e, bool copy_blobs) {
+template <typename V>
+void read(const V& j, const Path& path, Envelope& e) {
   require_object(j, path);
   read_string(j, "version", path, e.version);
-  if (const json* session = read_object(j, "session", path)) {
-    read(*session, Path{&path, "session"}, e.session.emplace(), copy_blobs);
+  if (const auto session = read_object(j, "session", path)) {
+    read(*session, Path{&path, "session"}, e.session.emplace());
   }
-  if (const json* context = read_object(j, "context", path)) {
+  if (const auto context = read_object(j, "context", path)) {
     const Path context_path{&path, "context"};
-    if (const json* system = read_object(*context, "System", context_path)) {
+    if (const auto system = read_object(*context, "System", context_path)) {
       read(*system, Path{&context_path, "System"}, e.system);
     }
-    if (const json* viewport = read_object(*context, "Viewport", context_path)) {
-      if (copy_blobs) e.viewport = *viewport;
+    if (const auto viewport = read_object(*context, "Viewport", context_path)) {
+      e.viewport = viewport->to_json();
     }
   }
-  const json* request = member(j, "request");
-  if (request == nullptr) throw FieldError("request is missing");
-  read(*request, Path{&path, "request"}, e.request, copy_blobs);
+  const auto request = member(j, "request");
+  if (!request) throw FieldError("request is missing");
+  read(*request, Path{&path, "request"}, e.request);
 }
 
 // Turns this file's FieldError into the exception nlohmann's own conversions throw.
@@ -274,65 +409,58 @@ const std::string& Envelope::application_id() const {
 }
 
 void from_json(const nlohmann::json& j, ResolvedValue& v) {
-  convert(j, [&] { read(j, kRoot, v); });
+  convert(j, [&] { read(JsonValue(j), kRoot, v); });
 }
 void from_json(const nlohmann::json& j, Resolution& r) {
-  convert(j, [&] { read(j, kRoot, r); });
+  convert(j, [&] { read(JsonValue(j), kRoot, r); });
 }
 void from_json(const nlohmann::json& j, Slot& s) {
-  convert(j, [&] { read(j, kRoot, s); });
+  convert(j, [&] { read(JsonValue(j), kRoot, s); });
 }
 void from_json(const nlohmann::json& j, Intent& i) {
-  convert(j, [&] { read(j, kRoot, i); });
+  convert(j, [&] { read(JsonValue(j), kRoot, i); });
 }
 void from_json(const nlohmann::json& j, Request& r) {
-  convert(j, [&] { read(j, kRoot, r, true); });
+  convert(j, [&] { read(JsonValue(j), kRoot, r); });
 }
 void from_json(const nlohmann::json& j, Session& s) {
-  convert(j, [&] { read(j, kRoot, s, true); });
+  convert(j, [&] { read(JsonValue(j), kRoot, s); });
 }
 void from_json(const nlohmann::json& j, System& s) {
-  convert(j, [&] { read(j, kRoot, s); });
+  convert(j, [&] { read(JsonValue(j), kRoot, s); });
 }
 void from_json(const nlohmann::json& j, Envelope& e) {
-  convert(j, [&] { read(j, kRoot, e, true); });
+  convert(j, [&] { read(JsonValue(j), kRoot, e); });
 }
 
 std::variant<Envelope, ParseError> parse_envelope(std::string_view body) {
   if (nested_too_deeply(body)) return ParseError{"JSON nested too deeply"};
-  // Invalid UTF-8 inside a string is a parse error too, so it ends up here.
-  json document = json::parse(body.begin(), body.end(), nullptr, false);
-  if (document.is_discarded()) return ParseError{"malformed JSON"};
-  if (!document.is_object()) return ParseError{"the body must be a JSON object"};
-  const json* request = member(document, "request");
-  if (request == nullptr) return ParseError{"request is missing"};
+  // One parser per thread keeps its buffers between requests. simdjson validates UTF-8, so
+  // invalid UTF-8 anywhere in the body is malformed JSON.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(body.data(), body.size()).get(document) != simdjson::SUCCESS) {
+    return ParseError{"malformed JSON"};
+  }
+  const DomValue root(document);
+  if (!root.is_object()) return ParseError{"the body must be a JSON object"};
+  const auto request = member(root, "request");
+  if (!request) return ParseError{"request is missing"};
   if (!request->is_object()) return ParseError{"request must be an object"};
-  const json* type = member(*request, "type");
-  if (type == nullptr) return ParseError{"request.type is missing"};
+  const auto type = member(*request, "type");
+  if (!type) return ParseError{"request.type is missing"};
   if (!type->is_string()) return ParseError{"request.type must be a string"};
-  if (type->get_ref<const std::string&>().empty()) return ParseError{"request.type is empty"};
+  if (type->string().empty()) return ParseError{"request.type is empty"};
 
   Envelope envelope;
   try {
-    read(document, kRoot, envelope, false);
+    read(root, kRoot, envelope);
   } catch (const FieldError& error) {
     return ParseError{error.what()};
-  } catch (const json::exception&) {
-    // Not expected: every access above is type-checked first. Never echo nlohmann's text.
+  } catch (const std::exception&) {
+    // Not expected: every access above is type-checked first. Never echo the library's text.
     return ParseError{"request envelope has an unexpected shape"};
   }
-  // The typed fields are read; the blobs move out of the document instead of being copied.
-  if (envelope.session) {
-    auto& attributes = document["session"]["attributes"];
-    if (attributes.is_object()) envelope.session->attributes = std::move(attributes);
-  }
-  if (auto context = document.find("context"); context != document.end() && context->is_object()) {
-    if (auto viewport = context->find("Viewport");
-        viewport != context->end() && viewport->is_object()) {
-      envelope.viewport = std::move(*viewport);
-    }
-  }
-  envelope.request.raw = std::move(document["request"]);
   return envelope;
 }
 

@@ -148,8 +148,16 @@ class SizeEnforcer {
         adjustments_(adjustments),
         why_(" to keep the response under " + std::to_string(limit) + " bytes") {}
 
-  void run() {
-    if (fits()) return;
+  // Returns the serialised body when it fitted at once (the usual case), so that it is
+  // serialised only once; empty when the body was changed and must be serialised again.
+  std::string run() {
+    if (std::string text = serialize(body_); text.size() <= limit_) return text;
+    run_over_limit();
+    return {};
+  }
+
+ private:
+  void run_over_limit() {
     shrink_card_text();
     if (fits()) return;
     // Shortening speech only helps if its final question can stay; otherwise the directives
@@ -179,7 +187,6 @@ class SizeEnforcer {
                            " bytes, over the limit of " + std::to_string(limit_) + " bytes");
   }
 
- private:
   [[nodiscard]] std::size_t size() const { return serialize(body_).size(); }
   [[nodiscard]] bool fits() const { return size() <= limit_; }
   // What a string may take once the rest of the body is accounted for.
@@ -363,13 +370,17 @@ Response ResponseBuilder::build(const Limits& limits) const {
   }
   body["response"] = std::move(response);
 
-  SizeEnforcer(body, limits.response_bytes, adjustments).run();
+  out.text = SizeEnforcer(body, limits.response_bytes, adjustments).run();
+  if (out.text.empty()) out.text = serialize(body);
   out.body = std::move(body);
   return out;
 }
 
 Response empty_response() {
-  return Response{{{"version", "1.0"}, {"response", json::object()}}, {}};
+  Response out;
+  out.body = {{"version", "1.0"}, {"response", json::object()}};
+  out.text = serialize(out.body);
+  return out;
 }
 
 }  // namespace feel::skill

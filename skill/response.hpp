@@ -19,10 +19,12 @@ struct Limits {
   std::size_t response_bytes = 24 * 1000;
 };
 
-// A finished response. `body` is the whole JSON envelope; `adjustments` names every limit
-// that had to be enforced (logged by the caller, never silently).
+// A finished response. `body` is the whole JSON envelope and `text` the same, serialised as
+// it goes on the wire; `adjustments` names every limit that had to be enforced (logged by
+// the caller, never silently).
 struct Response {
   nlohmann::json body;
+  std::string text;
   std::vector<std::string> adjustments;
 
   [[nodiscard]] bool ends_session() const;

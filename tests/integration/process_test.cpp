@@ -164,6 +164,7 @@ TEST_CASE("the environment sets flags", "[process]") {
 TEST_CASE("local development mode says so plainly", "[process]") {
   Process process({"serve", "--port", "0"});
   REQUIRE_FALSE(process.wait_for(kListening, std::chrono::seconds(10)).empty());
+  (void)process.wait_for(std::regex("LOCAL DEVELOPMENT MODE.*\n"), std::chrono::seconds(5));
   CHECK_THAT(process.output(), Catch::Contains("LOCAL DEVELOPMENT MODE"));
   CHECK_THAT(process.output(), Catch::Contains("plain HTTP"));
   process.signal(SIGINT);

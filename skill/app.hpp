@@ -1,0 +1,37 @@
+#pragma once
+
+// The skill without any transport: content, knowledge and the dispatcher, loaded once. The
+// HTTP server and `feel-again say` both answer through it.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "intents/core.hpp"
+#include "skill/content.hpp"
+#include "skill/dispatch.hpp"
+#include "skill/request.hpp"
+
+namespace feel::skill {
+
+class SkillCore {
+ public:
+  // Loads speech-content/ (and the matching data in it); throws ContentError naming what is
+  // wrong.
+  [[nodiscard]] static std::unique_ptr<SkillCore> load(const std::filesystem::path& content_dir);
+
+  [[nodiscard]] DispatchResult answer(const Envelope& envelope, std::uint64_t seed,
+                                      std::chrono::system_clock::time_point now) const;
+
+  [[nodiscard]] const SpeechCatalog& catalog() const { return catalog_; }
+  [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }
+
+ private:
+  SkillCore(SpeechCatalog catalog, Dispatcher dispatcher);
+
+  SpeechCatalog catalog_;
+  Dispatcher dispatcher_;
+};
+
+}  // namespace feel::skill
