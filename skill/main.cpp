@@ -7,10 +7,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skill/check.hpp"
 #include "skill/config.hpp"
 #include "skill/content.hpp"
 #include "skill/log.hpp"
+#include "skill/say.hpp"
 #include "skill/server.hpp"
+#include "skill/skill_package.hpp"
 
 namespace {
 
@@ -78,18 +81,32 @@ int main(int argc, char** argv) {
   ServeConfig config;
   auto* serve_command = app.add_subcommand("serve", "Run the Alexa skill endpoint (HTTPS webhook)");
   add_serve_flags(*serve_command, config);
+  CheckOptions check_options;
+  auto* check_command = app.add_subcommand(
+      "check", "Check the skill package and speech content before a deploy (exit 1 on problems)");
+  add_check_flags(*check_command, check_options);
+  SayOptions say_options;
+  auto* say_command =
+      app.add_subcommand("say", "Talk to the skill in a terminal: type what you would say");
+  add_say_flags(*say_command, say_options);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }
+  // Only serve waits for the stop signals itself; the other commands stop on Ctrl-C as usual.
+  if (!serve_command->parsed()) pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
   try {
     if (serve_command->parsed()) return serve(config);
+    if (check_command->parsed()) return run_check(check_options, std::cout);
+    if (say_command->parsed()) return run_say(say_options, std::cin, std::cout);
   } catch (const ConfigError& error) {
     std::cerr << "feel-again: " << error.what() << '\n';
   } catch (const ContentError& error) {
     std::cerr << "feel-again: speech content: " << error.what() << '\n';
+  } catch (const SkillPackageError& error) {
+    std::cerr << "feel-again: skill package: " << error.what() << '\n';
   } catch (const std::exception& error) {
     std::cerr << "feel-again: " << error.what() << '\n';
   }
