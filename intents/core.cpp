@@ -1,5 +1,6 @@
 #include "intents/core.hpp"
 
+#include "intents/faq.hpp"
 #include "intents/speaker.hpp"
 #include "skill/log.hpp"
 
@@ -36,20 +37,9 @@ ResponseBuilder launch(HandlerInput& input) {
   return open_turn(speaker, std::move(speech), "launch.reprompt", "card.title");
 }
 
-ResponseBuilder help(HandlerInput& input) {
-  Speaker speaker(input);
-  auto speech = speaker.say("help.start");
-  return open_turn(speaker, std::move(speech), "help.reprompt", "help.card.title");
-}
-
 ResponseBuilder goodbye(HandlerInput& input) {
   Speaker speaker(input);
   return closing_turn(speaker, speaker.say("goodbye"));
-}
-
-ResponseBuilder navigate_home(HandlerInput& input) {
-  Speaker speaker(input);
-  return open_turn(speaker, speaker.say("home.start"), "launch.reprompt", "card.title");
 }
 
 // Misunderstandings escalate gently: an example first, then two things to say, then a
@@ -116,10 +106,8 @@ ResponseBuilder apology(HandlerInput& input, const std::exception&) {
 
 void add_core_handlers(skill::Dispatcher& dispatcher) {
   dispatcher.add(skill::request_handler("LaunchRequest", launch))
-      .add(skill::intent_handler("AMAZON.HelpIntent", help))
       .add(skill::intent_handler("AMAZON.StopIntent", goodbye))
       .add(skill::intent_handler("AMAZON.CancelIntent", goodbye))
-      .add(skill::intent_handler("AMAZON.NavigateHomeIntent", navigate_home))
       .add(skill::intent_handler("AMAZON.FallbackIntent", fallback))
       .add(skill::request_handler("SessionEndedRequest", no_speech))
       .add(skill::request_handler("System.ExceptionEncountered", exception_encountered));
@@ -148,9 +136,13 @@ void add_core_handlers(skill::Dispatcher& dispatcher) {
       "Apology", [](const HandlerInput&, const std::exception&) { return true; }, apology});
 }
 
-skill::Dispatcher build_dispatcher() {
+skill::Dispatcher build_dispatcher(const Knowledge& knowledge) {
   skill::Dispatcher dispatcher;
+  // Crisis language is answered before anything else, in every state of the conversation.
+  dispatcher.add(crisis_handler(knowledge));
+  add_faq_handlers(dispatcher, knowledge);
   add_core_handlers(dispatcher);
+  dispatcher.add_response_interceptor(remember_last_turn);
   // A turn the skill understood resets the gentle fallback escalation; an unknown intent is
   // a miss like the fallback itself.
   auto understood = dispatcher.intents();

@@ -2,12 +2,15 @@
 
 namespace feel::skill {
 
-SkillCore::SkillCore(SpeechCatalog catalog, Dispatcher dispatcher)
-    : catalog_(std::move(catalog)), dispatcher_(std::move(dispatcher)) {}
+SkillCore::SkillCore(SpeechCatalog catalog, intents::Knowledge knowledge)
+    : catalog_(std::move(catalog)),
+      knowledge_(std::move(knowledge)),
+      dispatcher_(intents::build_dispatcher(knowledge_)) {}
 
 std::unique_ptr<SkillCore> SkillCore::load(const std::filesystem::path& content_dir) {
   auto catalog = SpeechCatalog::load(content_dir);
-  return std::unique_ptr<SkillCore>(new SkillCore(std::move(catalog), intents::build_dispatcher()));
+  auto knowledge = intents::Knowledge::load(content_dir);
+  return std::unique_ptr<SkillCore>(new SkillCore(std::move(catalog), std::move(knowledge)));
 }
 
 DispatchResult SkillCore::answer(const Envelope& envelope, std::uint64_t seed,

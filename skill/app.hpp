@@ -26,12 +26,14 @@ class SkillCore {
 
   [[nodiscard]] const SpeechCatalog& catalog() const { return catalog_; }
   [[nodiscard]] const Dispatcher& dispatcher() const { return dispatcher_; }
+  [[nodiscard]] const intents::Knowledge& knowledge() const { return knowledge_; }
 
  private:
-  SkillCore(SpeechCatalog catalog, Dispatcher dispatcher);
+  SkillCore(SpeechCatalog catalog, intents::Knowledge knowledge);
 
   SpeechCatalog catalog_;
-  Dispatcher dispatcher_;
+  intents::Knowledge knowledge_;
+  Dispatcher dispatcher_;  // its handlers refer to knowledge_, so it is built after it
 };
 
 }  // namespace feel::skill

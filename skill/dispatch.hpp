@@ -50,7 +50,8 @@ struct ErrorHandler {
 };
 
 using RequestInterceptor = std::function<void(HandlerInput&)>;
-using ResponseInterceptor = std::function<void(const HandlerInput&, ResponseBuilder&)>;
+// Response interceptors may still change the session attributes (to remember the turn).
+using ResponseInterceptor = std::function<void(HandlerInput&, ResponseBuilder&)>;
 
 // A handler for one intent name, or for one request type.
 [[nodiscard]] RequestHandler intent_handler(std::string intent,

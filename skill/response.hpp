@@ -49,6 +49,9 @@ class ResponseBuilder {
   ResponseBuilder& end_session(std::optional<bool> end);
   ResponseBuilder& can_fulfill(nlohmann::json can_fulfill_intent);
 
+  [[nodiscard]] const std::optional<Ssml>& speech() const { return speech_; }
+  [[nodiscard]] const std::optional<Ssml>& reprompt() const { return reprompt_; }
+
   // Serialises and enforces the limits: speech and reprompt shortened at a sentence
   // boundary, card text cut at a sentence boundary, and the whole body kept under
   // limits.response_bytes. The result is always a valid Alexa response.

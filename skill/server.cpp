@@ -7,7 +7,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
-#include "intents/core.hpp"
+#include "skill/app.hpp"
 #include "skill/cert_store.hpp"
 #include "skill/content.hpp"
 #include "skill/endpoint.hpp"
@@ -73,8 +73,7 @@ std::unique_ptr<httplib::Server> make_http_server(const ServeConfig& config) {
 
 struct Server::Impl {
   ServeConfig config;
-  SpeechCatalog catalog;
-  Dispatcher dispatcher;
+  std::unique_ptr<SkillCore> core;
   std::unique_ptr<CertStore> cert_store;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<AlexaEndpoint> endpoint;
@@ -86,8 +85,7 @@ struct Server::Impl {
 
   explicit Impl(ServeConfig c)
       : config(std::move(c)),
-        catalog(SpeechCatalog::load(config.content_dir)),
-        dispatcher(intents::build_dispatcher()) {
+        core(SkillCore::load(config.content_dir)) {
     if (config.verifying()) {
       CertStoreOptions options;
       options.trusted_roots_file = config.trusted_roots;
@@ -100,11 +98,12 @@ struct Server::Impl {
         throw ConfigError(error.what());
       }
     }
-    metrics = std::make_unique<Metrics>(dispatcher.intents());
+    metrics = std::make_unique<Metrics>(core->dispatcher().intents());
     EndpointOptions endpoint_options;
     endpoint_options.verify = config.verifying();
     endpoint_options.skill_ids = {config.skill_ids.begin(), config.skill_ids.end()};
-    endpoint = std::make_unique<AlexaEndpoint>(std::move(endpoint_options), catalog, dispatcher,
+    endpoint = std::make_unique<AlexaEndpoint>(std::move(endpoint_options), core->catalog(),
+                                               core->dispatcher(),
                                                cert_store.get(), *metrics);
     http = make_http_server(config);
     configure();
@@ -125,8 +124,11 @@ struct Server::Impl {
     http->set_read_timeout(config.read_timeout.count(), 0);
     http->set_write_timeout(config.read_timeout.count(), 0);
     http->set_payload_max_length(kMaxBody);
+    // cpp-httplib's defaults add SO_REUSEPORT, which lets a second instance bind the same
+    // port silently and take half the traffic; only SO_REUSEADDR is wanted.
     http->set_socket_options([this](socket_t sock) {
-      httplib::default_socket_options(sock);
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
       listen_fd = sock;
     });
 
@@ -165,7 +167,7 @@ struct Server::Impl {
       const bool is_ready = ready && !stopping;
       res.status = is_ready ? 200 : 503;
       nlohmann::json body = {{"status", is_ready ? "ready" : "not ready"},
-                             {"locales", catalog.locales()},
+                             {"locales", core->catalog().locales()},
                              {"verification", config.verifying() ? "on" : "off"}};
       res.set_content(body.dump(), kJson);
     });

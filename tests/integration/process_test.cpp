@@ -200,3 +200,14 @@ TEST_CASE("sigterm stops the service gracefully within five seconds", "[process]
   CHECK(waited.count() < 5.0);
   CHECK_THAT(process.output(), Catch::Contains("stopping"));
 }
+
+TEST_CASE("a second instance on the same port is refused", "[process]") {
+  Process first({"serve", "--port", "0"});
+  const auto port = first.wait_for(kListening, std::chrono::seconds(10));
+  REQUIRE_FALSE(port.empty());
+  Process second({"serve", "--port", port});
+  CHECK(second.wait_exit(std::chrono::seconds(10)) == 1);
+  CHECK_THAT(second.output(), Catch::Contains("cannot listen"));
+  first.signal(SIGTERM);
+  CHECK(first.wait_exit(std::chrono::seconds(6)) == 0);
+}

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "intents/core.hpp"
+#include "skill/app.hpp"
 #include "skill/dispatch.hpp"
 
 namespace {
@@ -98,7 +98,8 @@ TEST_CASE("a failing handler is answered by an error handler, not an exception",
 }
 
 TEST_CASE("the skill apologises when something fails inside a handler", "[dispatch]") {
-  auto dispatcher = feel::intents::build_dispatcher();
+  const auto core = feel::skill::SkillCore::load(FEEL_AGAIN_CONTENT_DIR);
+  auto dispatcher = core->dispatcher();
   // A locale with content missing a key cannot happen after the content check; an exception
   // thrown by an interceptor stands in for any failure.
   dispatcher.add_request_interceptor(

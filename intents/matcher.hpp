@@ -1,0 +1,106 @@
+#pragma once
+
+// Maps a free-form question (the `query` slot, or a `topic` value that did not resolve) to one
+// of the FAQ topics in speech-content/<language>/matching/topics.json.
+//
+// Questions and keywords are normalised, stemmed (Porter2) and indexed once at load, as unigrams
+// and bigrams. A topic's score is BM25 against the whole topic (its questions and, weighted up,
+// its keywords) plus a share of BM25 against its best single question. Ranking is only half of
+// it: a topic is given only when it explains most of what was said. Each content word of the
+// utterance weighs 1 when the index does not know it and less the more topics use it, and the
+// best topic must account for more than half of that weight ("play some music" shares one word
+// with coping strategies, "my foot is numb" one generic word with everything). So an
+// out-of-scope question gets "not sure", never a topic. Thread-safe for concurrent const use.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace feel::intents {
+
+struct TopicInfo {
+  std::string id;
+  std::vector<std::string> related, questions, keywords;
+};
+
+struct TopicMatch {
+  std::string topic;
+  double score = 0;
+  double confidence = 0;  // in [0, 1]; best() gives a topic from kMinConfidence up
+};
+
+class TopicIndex {
+ public:
+  // best() gives a topic only at or above this confidence.
+  static constexpr double kMinConfidence = 0.5;
+
+  // Loads matching/topics.json ({id: {related, questions, keywords, and optionally examples:
+  // more ways of asking, matched but never offered}}) and the matching/vocabulary.json beside
+  // it (stop words, weak words, synonyms). Throws skill::ContentError naming the file and the
+  // problem.
+  [[nodiscard]] static TopicIndex load(const std::filesystem::path& topics_json);
+
+  // The best topic, or nullopt when the utterance is out of scope or below kMinConfidence.
+  [[nodiscard]] std::optional<TopicMatch> best(std::string_view utterance) const;
+  // Up to n topics, best first, whatever their confidence (topics with no overlap at all with
+  // the utterance are left out).
+  [[nodiscard]] std::vector<TopicMatch> ranked(std::string_view utterance, std::size_t n) const;
+  [[nodiscard]] const std::vector<TopicInfo>& topics() const { return topics_; }
+  [[nodiscard]] const TopicInfo* find(std::string_view id) const;
+
+  // The language knowledge analysis needs, from matching/vocabulary.json.
+  struct Vocabulary {
+    std::unordered_set<std::string> stop;  // dropped: "the", "is", "my"
+    std::unordered_set<std::string> weak;  // stems kept for ranking, no evidence of the domain
+    std::unordered_map<std::string, std::string> synonyms;  // word -> normalised replacement
+  };
+
+ private:
+  struct Posting {
+    std::uint32_t doc;
+    std::uint32_t tf;
+  };
+  struct Term {
+    std::vector<Posting> questions;  // docs are question numbers
+    std::vector<Posting> topics;     // docs are topic numbers
+    // The topics that use the term on its own or as a whole phrase, not as part of a phrase.
+    std::vector<std::uint32_t> standalone_topics;
+    double question_idf = 0;
+    double topic_idf = 0;
+  };
+  // The scored, not yet thresholded result for one utterance.
+  struct Scored {
+    std::vector<double> scores;     // per topic
+    std::vector<double> explained;  // per topic, the share of the content words' weight it knows
+  };
+
+  [[nodiscard]] Scored score(std::string_view utterance) const;
+  [[nodiscard]] double confidence(const Scored& scored, std::size_t topic, double rival) const;
+  void build(const std::vector<std::vector<std::string>>& examples);
+
+  std::vector<TopicInfo> topics_;
+  Vocabulary vocabulary_;
+  std::unordered_map<std::string, Term> terms_;  // stems and "stem stem" bigrams
+  std::vector<std::uint32_t> question_topic_;    // question number -> topic number
+  std::vector<std::uint32_t> question_length_;
+  std::vector<std::uint32_t> topic_length_;
+  double average_question_length_ = 1;
+  double average_topic_length_ = 1;
+  double max_topic_idf_ = 1;
+};
+
+// Lower case, trivial ASCII folding (accents, curly quotes), punctuation to spaces, apostrophes
+// inside words dropped ("can't" -> "cant"), spaces collapsed. Invalid UTF-8 becomes a space.
+[[nodiscard]] std::string normalize(std::string_view text);
+// Splits normalised text on spaces.
+[[nodiscard]] std::vector<std::string> tokenize(std::string_view normalized);
+// The Porter2 (Snowball English) stem of one lower-case word.
+[[nodiscard]] std::string stem(std::string_view word);
+
+}  // namespace feel::intents

@@ -1,0 +1,356 @@
+#include "intents/matcher.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "skill/content.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using feel::intents::normalize;
+using feel::intents::stem;
+using feel::intents::tokenize;
+using feel::intents::TopicIndex;
+
+const fs::path kTopics = fs::path(FEEL_AGAIN_CONTENT_DIR) / "en" / "matching" / "topics.json";
+const fs::path kQuestions = fs::path(FEEL_AGAIN_TEST_DATA_DIR) / "questions";
+
+const TopicIndex& repository_index() {
+  static const TopicIndex index = TopicIndex::load(kTopics);
+  return index;
+}
+
+struct Labelled {
+  std::string utterance;
+  std::string label;
+};
+
+// A tests/data TSV of utterance<TAB>label under a header line.
+std::vector<Labelled> read_labelled(const fs::path& file) {
+  std::ifstream in(file);
+  REQUIRE(in);
+  std::vector<Labelled> lines;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const auto tab = line.find('\t');
+    REQUIRE(tab != std::string::npos);
+    lines.push_back({line.substr(0, tab), line.substr(tab + 1)});
+  }
+  return lines;
+}
+
+struct Figures {
+  std::size_t correct = 0;
+  std::size_t in_scope = 0;
+  std::size_t mapped = 0;
+  std::size_t out_of_scope = 0;
+  [[nodiscard]] double accuracy() const {
+    return in_scope == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(in_scope);
+  }
+};
+
+Figures measure(const std::string& name, const fs::path& file) {
+  const auto& index = repository_index();
+  Figures figures;
+  for (const auto& [utterance, label] : read_labelled(file)) {
+    const auto match = index.best(utterance);
+    if (label == "out-of-scope") {
+      ++figures.out_of_scope;
+      if (match) {
+        ++figures.mapped;
+        WARN("out of scope mapped: \"" << utterance << "\" -> " << match->topic);
+      }
+    } else {
+      CHECK(index.find(label) != nullptr);
+      ++figures.in_scope;
+      if (match && match->topic == label) ++figures.correct;
+    }
+  }
+  std::ostringstream report;
+  report.precision(3);
+  report << "matcher " << name << " top-1: " << figures.accuracy() << " (" << figures.correct << "/"
+         << figures.in_scope << "), out-of-scope mapped: " << figures.mapped << "/"
+         << figures.out_of_scope;
+  WARN(report.str());
+  return figures;
+}
+
+// A scratch matching folder, removed afterwards.
+struct ScratchMatching {
+  fs::path root =
+      fs::temp_directory_path() / ("feel-again-matching-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  ScratchMatching() {
+    fs::create_directories(root);
+    write("vocabulary.json", R"({"stop": ["the", "i", "is", "do", "how", "can"],
+                                  "weak": ["what", "cant", "again"], "synonyms": {}})");
+  }
+  ~ScratchMatching() { fs::remove_all(root); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(root / name) << text;
+  }
+  [[nodiscard]] std::string load_error() const {
+    try {
+      (void)TopicIndex::load(root / "topics.json");
+    } catch (const feel::skill::ContentError& error) {
+      return error.what();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("normalisation lowers case, drops punctuation and joins contractions", "[matcher]") {
+  CHECK(normalize("Why CAN'T I feel?") == "why cant i feel");
+  CHECK(normalize("I\xE2\x80\x99m numb") == "im numb");  // a curly apostrophe
+  CHECK(normalize("  lots   of\tspace\n") == "lots of space");
+  CHECK(normalize("'quoted' words, and dogs' bowls") == "quoted words and dogs bowls");
+  CHECK(normalize("caf\xC3\xA9 na\xC3\xAFve \xC3\x86sop") == "cafe naive aesop");
+  CHECK(normalize("<speak>I feel &amp; numb</speak>") == "speak i feel amp numb speak");
+  CHECK(normalize("").empty());
+  CHECK(normalize("?!...").empty());
+}
+
+TEST_CASE("normalisation survives invalid utf 8", "[matcher]") {
+  CHECK(normalize("numb\xFF\xFE feeling") == "numb feeling");
+  CHECK(normalize("\xC3") == "");                     // truncated sequence
+  CHECK(normalize("a\xED\xA0\x80z") == "a z");        // an encoded surrogate
+  CHECK(normalize("a\xC0\xAFz") == "a z");            // an overlong slash
+  CHECK(normalize("a\xF4\x90\x80\x80z") == "a z");    // past U+10FFFF
+  CHECK(normalize(std::string("a\0b", 3)) == "a b");  // an embedded NUL
+}
+
+TEST_CASE("tokens are the words of normalised text", "[matcher]") {
+  CHECK(tokenize("why cant i feel") == std::vector<std::string>{"why", "cant", "i", "feel"});
+  CHECK(tokenize("").empty());
+}
+
+TEST_CASE("the stemmer gives porter2 stems", "[matcher]") {
+  // Pairs from the Snowball project's English vocabulary and its output.
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"consign", "consign"},
+      {"consigned", "consign"},
+      {"consistency", "consist"},
+      {"knackered", "knacker"},
+      {"generously", "generous"},
+      {"generation", "generat"},
+      {"communication", "communic"},
+      {"emotional", "emot"},
+      {"emotions", "emot"},
+      {"numbness", "numb"},
+      {"feelings", "feel"},
+      {"happiness", "happi"},
+      {"running", "run"},
+      {"caresses", "caress"},
+      {"ponies", "poni"},
+      {"ties", "tie"},
+      {"cries", "cri"},
+      {"hopping", "hop"},
+      {"hoped", "hope"},
+      {"dying", "die"},
+      {"skies", "sky"},
+      {"gas", "gas"},
+      {"gaps", "gap"},
+      {"kiwis", "kiwi"},
+      {"cry", "cri"},
+      {"by", "by"},
+      {"say", "say"},
+      {"added", "ad"},
+      {"abilities", "abil"},
+      {"accidental", "accident"},
+      {"accompanied", "accompani"},
+      {"mindfulness", "mind"},
+      {"mentally", "mental"},
+      {"misrepresentations", "misrepresent"},
+      {"mitigation", "mitig"},
+      {"meekly", "meek"},
+      {"inning", "inning"},
+      {"succeeded", "succeed"},
+      {"luxuriating", "luxuri"},
+  };
+  for (const auto& [word, expected] : pairs) {
+    CAPTURE(word);
+    CHECK(stem(word) == expected);
+  }
+}
+
+TEST_CASE("the repository topics load with their questions", "[matcher]") {
+  const auto& index = repository_index();
+  CHECK(index.topics().size() == 16);
+  const auto* topic = index.find("what-is-numbness");
+  REQUIRE(topic != nullptr);
+  CHECK_FALSE(topic->questions.empty());
+  CHECK_FALSE(topic->keywords.empty());
+  CHECK(index.find("no-such-topic") == nullptr);
+  for (const auto& each : index.topics()) {
+    for (const auto& related : each.related) CHECK(index.find(related) != nullptr);
+  }
+}
+
+TEST_CASE("every topic is reachable from its own questions", "[matcher]") {
+  const auto& index = repository_index();
+  for (const auto& topic : index.topics()) {
+    CAPTURE(topic.id);
+    std::size_t reached = 0;
+    for (const auto& question : topic.questions) {
+      const auto match = index.best(question);
+      if (match && match->topic == topic.id) ++reached;
+    }
+    CHECK(reached * 2 > topic.questions.size());
+  }
+}
+
+TEST_CASE("clear questions find their topic", "[matcher]") {
+  const auto& index = repository_index();
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"what is emotional numbness", "what-is-numbness"},
+      {"Why can't I feel anything?", "why-cant-i-feel"},
+      {"does serotonin affect how i feel", "brain-chemistry"},
+      {"what is cbt", "professional-help"},
+      {"can my hormones make me numb", "hormones"},
+  };
+  for (const auto& [utterance, topic] : cases) {
+    CAPTURE(utterance);
+    const auto match = index.best(utterance);
+    REQUIRE(match);
+    CHECK(match->topic == topic);
+    CHECK(match->confidence >= TopicIndex::kMinConfidence);
+    CHECK(match->confidence <= 1.0);
+  }
+}
+
+TEST_CASE("unrelated questions get no topic", "[matcher]") {
+  const auto& index = repository_index();
+  for (const auto* utterance :
+       {"what's the weather like today", "will it rain tomorrow", "play some music",
+        "play numb by linkin park", "turn the music up", "my foot went numb", "what time is it",
+        "tell me something interesting", "", "   ", "the", "\xFF\xFE"}) {
+    CAPTURE(utterance);
+    CHECK_FALSE(index.best(utterance));
+  }
+}
+
+TEST_CASE("ranked lists topics best first with confidences in range", "[matcher]") {
+  const auto& index = repository_index();
+  const auto ranked = index.ranked("can trauma or depression make you feel numb", 3);
+  REQUIRE(ranked.size() == 3);
+  for (std::size_t i = 0; i < ranked.size(); ++i) {
+    CHECK(ranked[i].confidence >= 0.0);
+    CHECK(ranked[i].confidence <= 1.0);
+    if (i > 0) CHECK(ranked[i - 1].score >= ranked[i].score);
+  }
+  CHECK(index.ranked("anything at all", 0).empty());
+  CHECK(index.ranked("zzz qqq", 5).empty());
+}
+
+TEST_CASE("the matcher reaches its targets on the held out questions", "[matcher]") {
+  const auto figures = measure("held-out", kQuestions / "heldout.tsv");
+  CHECK(figures.in_scope + figures.out_of_scope > 0);
+  CHECK(figures.accuracy() >= 0.90);
+  CHECK(figures.mapped == 0);
+}
+
+TEST_CASE("the matcher reaches its targets on the tuning questions", "[matcher]") {
+  const auto figures = measure("tune", kQuestions / "tune.tsv");
+  CHECK(figures.accuracy() >= 0.90);
+  CHECK(figures.mapped == 0);
+}
+
+TEST_CASE("the labelled questions are enough and apart", "[matcher]") {
+  const auto tune = read_labelled(kQuestions / "tune.tsv");
+  const auto heldout = read_labelled(kQuestions / "heldout.tsv");
+  CHECK(tune.size() + heldout.size() >= 200);
+  for (const auto& held : heldout) {
+    CAPTURE(held.utterance);
+    CHECK(std::none_of(tune.begin(), tune.end(), [&](const Labelled& line) {
+      return normalize(line.utterance) == normalize(held.utterance);
+    }));
+  }
+}
+
+TEST_CASE("matching is fast and safe to share between threads", "[matcher]") {
+  const auto& index = repository_index();
+  const std::string utterance =
+      "i have been feeling really numb and empty since my mother died last year what can i do";
+  const auto expected = index.best(utterance);
+  constexpr int kCalls = 2000;
+  int same = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kCalls; ++i)
+    same += index.best(utterance).has_value() == expected.has_value();
+  const auto micros =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
+      kCalls;
+  CHECK(same == kCalls);
+  WARN("matcher: " << micros << " us per 17-word query");
+#if !defined(__SANITIZE_ADDRESS__)
+  CHECK(micros < 200.0);  // 50 us is the budget on an optimised build; this catches blow-ups
+#endif
+
+  std::vector<std::thread> threads;
+  std::vector<int> agreed(4, 0);
+  for (std::size_t t = 0; t < agreed.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const auto match = index.best(utterance);
+        agreed[t] += (match.has_value() == expected.has_value() &&
+                      (!match || match->topic == expected->topic))
+                         ? 1
+                         : 0;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto count : agreed) CHECK(count == 200);
+}
+
+TEST_CASE("broken matching content names the file and the problem", "[matcher]") {
+  ScratchMatching scratch;
+  SECTION("a missing file") {
+    CHECK(scratch.load_error().find("topics.json") != std::string::npos);
+  }
+  SECTION("not json") {
+    scratch.write("topics.json", "{ nope");
+    CHECK(scratch.load_error().find("not valid JSON") != std::string::npos);
+  }
+  SECTION("a topic without questions") {
+    scratch.write("topics.json", R"({"a": {"related": [], "questions": [], "keywords": []}})");
+    CHECK(scratch.load_error().find("a.questions") != std::string::npos);
+  }
+  SECTION("a related topic that does not exist") {
+    scratch.write("topics.json",
+                  R"({"a": {"related": ["b"], "questions": ["what is a"], "keywords": []}})");
+    CHECK(scratch.load_error().find("\"b\" is not another topic") != std::string::npos);
+  }
+  SECTION("a vocabulary entry that is not one word") {
+    scratch.write("topics.json",
+                  R"({"a": {"related": [], "questions": ["what is a"], "keywords": []}})");
+    scratch.write("vocabulary.json", R"({"stop": ["Two Words"], "weak": [], "synonyms": {}})");
+    CHECK(scratch.load_error().find("vocabulary.json") != std::string::npos);
+  }
+  SECTION("a small valid index") {
+    scratch.write("topics.json", R"({
+      "sleep": {"related": ["food"], "questions": ["how do i sleep better"], "keywords": ["insomnia"]},
+      "food": {"related": [], "questions": ["what should i eat"], "keywords": ["hungry"]}})");
+    CHECK(scratch.load_error().empty());
+    const auto index = TopicIndex::load(scratch.root / "topics.json");
+    const auto match = index.best("I can't sleep, insomnia again");
+    REQUIRE(match);
+    CHECK(match->topic == "sleep");
+    CHECK_FALSE(index.best("what is the weather"));
+  }
+}
