@@ -287,7 +287,9 @@ void add_faq_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowledge)
   const auto with = [&knowledge](ResponseBuilder (*handle)(HandlerInput&, const Knowledge&)) {
     return [handle, &knowledge](HandlerInput& input) { return handle(input, knowledge); };
   };
-  dispatcher.add(skill::intent_handler("AskQuestionIntent", with(ask_question)))
+  // Crisis words said on their own ("suicide") carry no slot: the model gives them an intent.
+  dispatcher.add(skill::intent_handler("CrisisSupportIntent", crisis))
+      .add(skill::intent_handler("AskQuestionIntent", with(ask_question)))
       .add(skill::intent_handler("FreeformQuestionIntent", with(freeform_question)))
       .add(skill::intent_handler("AMAZON.YesIntent", with(yes)))
       .add(skill::intent_handler("AMAZON.NoIntent", no))
