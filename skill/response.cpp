@@ -9,8 +9,87 @@ namespace {
 
 using nlohmann::json;
 
+void write_json(std::string& out, const json& j);
+
+// Most of a response is text that needs no escaping; nlohmann's dump decodes every byte of it
+// and was a quarter of a request's own time. Strings that are valid UTF-8 (all of ours: the
+// content, escaped user text, attributes parsed from a validated body) are copied in runs.
+void write_string(std::string& out, const std::string& text) {
+  if (!is_valid_utf8(text)) {
+    out += json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    out.append(text, run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text, run, std::string::npos);
+  out += '"';
+}
+
+void write_json(std::string& out, const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, value] : j.items()) {
+        if (!first) out += ',';
+        first = false;
+        write_string(out, key);
+        out += ':';
+        write_json(out, value);
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& value : j) {
+        if (!first) out += ',';
+        first = false;
+        write_json(out, value);
+      }
+      out += ']';
+      return;
+    }
+    case json::value_t::string:
+      write_string(out, j.get_ref<const std::string&>());
+      return;
+    default:  // numbers, booleans and null, formatted exactly as nlohmann does
+      out += j.dump();
+  }
+}
+
+// The same text as j.dump() with invalid UTF-8 replaced, faster.
 [[nodiscard]] std::string serialize(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(1024);
+  write_json(out, j);
+  return out;
+}
+
+// Bytes bound code points from above, so short text needs no counting.
+[[nodiscard]] bool within_chars(std::string_view text, std::size_t max_chars) {
+  return text.size() <= max_chars || utf8_length(text) <= max_chars;
 }
 
 // The bytes a string takes in the serialised body, quotes and escapes included.
@@ -79,8 +158,8 @@ void note(std::vector<std::string>& adjustments, std::string_view what, std::siz
 
 [[nodiscard]] std::string limit_ssml(std::string ssml, std::size_t max_chars, std::string_view what,
                                      std::vector<std::string>& adjustments) {
+  if (within_chars(ssml, max_chars)) return ssml;
   const std::size_t length = utf8_length(ssml);
-  if (length <= max_chars) return ssml;
   std::string shorter = shorten_ssml(ssml, max_chars);
   note(adjustments, what, length, utf8_length(shorter));
   return shorter;
@@ -101,6 +180,7 @@ void limit_card(json& card, std::size_t max_chars, std::vector<std::string>& adj
   if (key == nullptr) return;
   auto& title = card["title"].get_ref<std::string&>();
   auto& text = card[key].get_ref<std::string&>();
+  if (title.size() + text.size() <= max_chars) return;
   const std::size_t title_length = utf8_length(title);
   const std::size_t text_length = utf8_length(text);
   if (title_length + text_length <= max_chars) return;

@@ -154,10 +154,11 @@ struct Server::Impl {
         res.set_content(error_body("body", "the body could not be read"), kJson);
         return;
       }
-      const auto reply = endpoint->handle(req.get_header_value("SignatureCertChainUrl"),
+      auto reply = endpoint->handle(req.get_header_value("SignatureCertChainUrl"),
                                           req.get_header_value("Signature-256"), body);
       res.status = reply.status;
-      res.set_content(reply.body, kJson);
+      res.body = std::move(reply.body);  // set_content would copy it
+      res.set_header("Content-Type", kJson);
     });
 
     http->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

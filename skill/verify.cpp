@@ -244,10 +244,14 @@ bool verify_signature(EVP_PKEY* key, std::string_view body, std::string_view sig
   const auto signature = decode_base64(signature_base64);
   if (!signature) return false;
 
+  // OpenSSL 3 looks EVP_sha256() up in its provider tables on every use; fetch it once.
+  static const std::unique_ptr<EVP_MD, void (*)(EVP_MD*)> sha256(
+      EVP_MD_fetch(nullptr, "SHA2-256", nullptr), EVP_MD_free);
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pkey_ctx = nullptr;  // owned by ctx
   const bool ok =
-      ctx && EVP_DigestVerifyInit(ctx.get(), &pkey_ctx, EVP_sha256(), nullptr, key) == 1 &&
+      ctx && sha256 &&
+      EVP_DigestVerifyInit(ctx.get(), &pkey_ctx, sha256.get(), nullptr, key) == 1 &&
       EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PADDING) == 1 &&
       EVP_DigestVerify(ctx.get(), signature->data(), signature->size(),
                        reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;

@@ -350,3 +350,16 @@ TEST_CASE("session attributes that are not an object are left out", "[response]"
   CHECK_FALSE(response.body.contains("sessionAttributes"));
   CHECK(mentions(response, "session attributes"));
 }
+
+TEST_CASE("the serialised response is exactly the json body", "[response]") {
+  ResponseBuilder builder;
+  builder.speak(Ssml::from_text("Quotes \" backslash \\ tab\t and caf\u00e9, \u2014 dash."))
+      .ask(Ssml::from_text("Still there?"))
+      .simple_card("Title \"x\"", std::string("line one\nline two \x01 and \xff bad byte"))
+      .session_attributes({{"n", 3}, {"neg", -2}, {"f", 1.5}, {"b", true}, {"z", nullptr},
+                           {"list", {1, "two", {{"k", "v"}}}}});
+  const auto response = builder.build();
+  CHECK(response.text ==
+        response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  CHECK(empty_response().text == empty_response().body.dump());
+}
