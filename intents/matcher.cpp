@@ -359,6 +359,26 @@ Vocabulary load_vocabulary(const std::filesystem::path& path) {
     // Kept as stems, so that "meaning" is as weak as "mean".
     vocabulary.weak.insert(stem(word(entry, "weak")));
   }
+  const auto optional_list = [&](const char* field) {
+    return parsed.contains(field) ? string_list(parsed[field], file + ": " + field)
+                                  : std::vector<std::string>{};
+  };
+  for (const auto& entry : optional_list("generic")) {
+    vocabulary.generic.insert(stem(word(entry, "generic")));
+  }
+  for (const auto& entry : optional_list("core")) {
+    vocabulary.core.insert(stem(word(entry, "core")));
+  }
+  for (const auto& entry : optional_list("cues")) vocabulary.cues.insert(word(entry, "cues"));
+  for (const auto& entry : optional_list("commands")) {
+    vocabulary.commands.insert(word(entry, "commands"));
+  }
+  for (const auto& entry : optional_list("addressee")) {
+    if (normalize(entry) != entry) {
+      throw ContentError(file + ": addressee: \"" + entry + "\" is not normalised");
+    }
+    vocabulary.addressee.push_back(entry);
+  }
   const auto& synonyms = parsed["synonyms"];
   if (!synonyms.is_object()) throw ContentError(file + ": synonyms: must be an object");
   for (const auto& [from, to] : synonyms.items()) {
@@ -489,6 +509,9 @@ namespace {
 // One utterance or indexed text, ready to score: unigram stems (with whether each is a weak
 // word) and bigrams of neighbouring stems, which let "dead inside" outweigh "dead" and "inside".
 struct Analysed {
+  // A request to the device, or small talk that uses feeling words (see Vocabulary::generic
+  // and Vocabulary::commands): no topic explains it.
+  bool small_talk = false;
   std::vector<std::string> unigrams;
   std::vector<bool> weak;
   std::vector<std::string> bigrams;
@@ -509,6 +532,38 @@ Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
     if (vocabulary.stop.count(word) != 0) continue;
     out.unigrams.push_back(stem(word));
     out.weak.push_back(vocabulary.weak.count(out.unigrams.back()) != 0);
+  }
+  for (const auto& word : words) {
+    if (vocabulary.stop.count(word) != 0 || vocabulary.weak.count(stem(word)) != 0) continue;
+    out.small_talk = vocabulary.commands.count(word) != 0;
+    break;
+  }
+  if (!out.small_talk && (!vocabulary.generic.empty() || !vocabulary.core.empty())) {
+    bool everyday = false;
+    bool other = false;
+    for (std::size_t i = 0; i < out.unigrams.size(); ++i) {
+      if (vocabulary.generic.count(out.unigrams[i]) != 0) {
+        everyday = true;
+      } else if (vocabulary.core.count(out.unigrams[i]) == 0 && !out.weak[i]) {
+        other = true;
+      }
+    }
+    if (!other && !out.unigrams.empty()) {
+      bool cue = false;
+      std::string spaced = " ";
+      for (const auto& word : words) {
+        cue = cue || vocabulary.cues.count(word) != 0;
+        spaced += word + ' ';
+      }
+      const bool addressed =
+          std::any_of(vocabulary.addressee.begin(), vocabulary.addressee.end(),
+                      [&](const std::string& phrase) {
+                        return spaced.find(' ' + phrase + ' ') != std::string::npos;
+                      });
+      // One feeling word on its own ("emotions") names a topic; more, with no cue, report a
+      // mood ("i feel happy").
+      out.small_talk = addressed || (!cue && (everyday || out.unigrams.size() > 1));
+    }
   }
   for (std::size_t i = 1; i < out.unigrams.size(); ++i) {
     out.bigrams.push_back(out.unigrams[i - 1] + ' ' + out.unigrams[i]);
@@ -685,7 +740,7 @@ TopicIndex::Scored TopicIndex::score(std::string_view utterance) const {
     }
   }
   for (auto& explained : scored.explained) {
-    explained = total_weight > 0 ? explained / total_weight : 0.0;
+    explained = total_weight > 0 && !query.small_talk ? explained / total_weight : 0.0;
   }
 
   for (std::size_t d = 0; d < question_scores.size(); ++d) {
@@ -728,9 +783,24 @@ std::vector<TopicMatch> TopicIndex::ranked(std::string_view utterance, std::size
 }
 
 std::optional<TopicMatch> TopicIndex::best(std::string_view utterance) const {
-  auto top = ranked(utterance, 1);
-  if (top.empty() || top.front().confidence < kMinConfidence) return std::nullopt;
-  return std::move(top.front());
+  // Only a topic that explains what was said can be the answer: one that merely ranks first on
+  // weak words ("should i try counselling" shares "try" with coping strategies) steps aside for
+  // the best topic that does, which is then measured against the strongest other topic.
+  const auto scored = score(utterance);
+  std::optional<std::size_t> chosen;
+  for (std::size_t t = 0; t < topics_.size(); ++t) {
+    if (scored.scores[t] <= 0 || scored.explained[t] < kMinExplained) continue;
+    if (!chosen || scored.scores[t] > scored.scores[*chosen]) chosen = t;
+  }
+  if (!chosen) return std::nullopt;
+  double rival = 0;
+  for (std::size_t t = 0; t < topics_.size(); ++t) {
+    if (t != *chosen) rival = std::max(rival, scored.scores[t]);
+  }
+  TopicMatch match{topics_[*chosen].id, scored.scores[*chosen],
+                   confidence(scored, *chosen, rival)};
+  if (match.confidence < kMinConfidence) return std::nullopt;
+  return match;
 }
 
 }  // namespace feel::intents

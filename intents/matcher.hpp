@@ -59,6 +59,21 @@ class TopicIndex {
     std::unordered_set<std::string> stop;  // dropped: "the", "is", "my"
     std::unordered_set<std::string> weak;  // stems kept for ranking, no evidence of the domain
     std::unordered_map<std::string, std::string> synonyms;  // word -> normalised replacement
+    // Optional: what tells small talk that uses feeling words from a question about them.
+    // An utterance is small talk when its content words are only everyday states (`generic`
+    // stems: "bored", "tired", "good", "love"), feeling words (`core` stems: "feel", "emotion")
+    // and weak words, and it either speaks to the speaker (an `addressee` phrase: "are you",
+    // "alexa") or has none of the `cues` that turn it into a question about feeling ("can't",
+    // "nothing", "why", "want") and is more than one feeling word ("emotions" alone names a
+    // topic). "I'm bored", "I feel happy", "how are you feeling", "I love you" get no topic;
+    // "why am I always bored", "I want my emotions back" and "what are emotions" still do.
+    std::unordered_set<std::string> generic;
+    std::unordered_set<std::string> core;
+    std::unordered_set<std::string> cues;
+    std::vector<std::string> addressee;  // normalised phrases
+    // Optional: words that, opening an utterance (after stop and weak words: "alexa, can you
+    // play"), make it a request to the device, never a question: "play", "call", "set".
+    std::unordered_set<std::string> commands;
   };
 
  private:
