@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "skill/content.hpp"
+#include "support/labelled.hpp"
 
 namespace {
 
@@ -36,19 +37,9 @@ struct Figures {
 
 // Runs the detector over a tests/data TSV of utterance<TAB>crisis|safe under a header line.
 Figures measure(const std::string& name, const fs::path& file) {
-  std::ifstream in(file);
-  REQUIRE(in);
   const auto& detector = repository_detector();
   Figures figures;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const auto tab = line.find('\t');
-    REQUIRE(tab != std::string::npos);
-    const auto utterance = line.substr(0, tab);
-    const auto label = line.substr(tab + 1);
+  for (const auto& [utterance, label] : feel::test::read_labelled(file)) {
     REQUIRE((label == "crisis" || label == "safe"));
     const bool flagged = detector.is_crisis(utterance);
     if (label == "crisis") {

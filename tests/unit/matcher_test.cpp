@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "skill/content.hpp"
+#include "support/labelled.hpp"
 
 namespace {
 
@@ -30,27 +31,8 @@ const TopicIndex& repository_index() {
   return index;
 }
 
-struct Labelled {
-  std::string utterance;
-  std::string label;
-};
-
-// A tests/data TSV of utterance<TAB>label under a header line.
-std::vector<Labelled> read_labelled(const fs::path& file) {
-  std::ifstream in(file);
-  REQUIRE(in);
-  std::vector<Labelled> lines;
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const auto tab = line.find('\t');
-    REQUIRE(tab != std::string::npos);
-    lines.push_back({line.substr(0, tab), line.substr(tab + 1)});
-  }
-  return lines;
-}
+using feel::test::Labelled;
+using feel::test::read_labelled;
 
 struct Figures {
   std::size_t correct = 0;
