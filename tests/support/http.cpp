@@ -69,13 +69,7 @@ std::unique_ptr<httplib::ClientImpl> RunningServer::client() const {
 }
 
 std::string iso8601_now(long offset_seconds) {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) +
-                   static_cast<std::time_t>(offset_seconds);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return iso8601(std::chrono::system_clock::now() + std::chrono::seconds(offset_seconds));
 }
 
 std::string data_path(std::string_view relative) {
