@@ -1,0 +1,100 @@
+#include "skill/memory.hpp"
+
+#include "skill/log.hpp"
+#include "skill/storage.hpp"
+#include "skill/vault.hpp"
+
+namespace feel::skill {
+
+UserMemory::UserMemory(MemoryServices services, std::string_view alexa_user_id)
+    : services_(services) {
+  if (services_.store != nullptr && services_.vault != nullptr && !alexa_user_id.empty()) {
+    user_ = services_.vault->user_key(alexa_user_id);
+  }
+}
+
+void UserMemory::fail(const char* operation, const std::exception& error) {
+  failed_ = true;
+  // The reason comes from SQLite or OpenSSL and never holds stored content.
+  log::warn("storage failed", {{"operation", operation}, {"error", error.what()}});
+}
+
+void UserMemory::load() {
+  if (profile_) return;
+  profile_ = nlohmann::json::object();
+  if (user_.empty()) return;
+  try {
+    if (auto kept = services_.store->profile(user_)) {
+      profile_ = std::move(*kept);
+      known_ = true;
+    }
+  } catch (const std::exception& error) {
+    fail("read profile", error);
+  }
+}
+
+nlohmann::json& UserMemory::profile() {
+  load();
+  return *profile_;
+}
+
+bool UserMemory::known() {
+  load();
+  return known_;
+}
+
+bool UserMemory::save() {
+  load();
+  if (user_.empty()) return false;
+  try {
+    services_.store->save_profile(user_, *profile_);
+    known_ = true;
+    return true;
+  } catch (const std::exception& error) {
+    fail("save profile", error);
+    return false;
+  }
+}
+
+bool UserMemory::keep_note(std::string_view text, std::chrono::system_clock::time_point now) {
+  if (user_.empty()) return false;
+  try {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    services_.store->add_note(user_, services_.vault->seal(text, user_), seconds);
+    return true;
+  } catch (const std::exception& error) {
+    fail("keep note", error);
+    return false;
+  }
+}
+
+UserMemory::NoteStatus UserMemory::last_note(std::string& text) {
+  if (user_.empty()) return NoteStatus::failed;
+  try {
+    const auto sealed = services_.store->last_note(user_);
+    if (!sealed) return NoteStatus::none;
+    auto opened = services_.vault->open(*sealed, user_);
+    if (!opened) throw StorageError("a note does not open with this server's secret");
+    text = std::move(*opened);
+    return NoteStatus::found;
+  } catch (const std::exception& error) {
+    fail("read note", error);
+    return NoteStatus::failed;
+  }
+}
+
+bool UserMemory::erase() {
+  if (user_.empty()) return false;
+  try {
+    services_.store->erase(user_);
+    profile_ = nlohmann::json::object();
+    known_ = false;
+    return true;
+  } catch (const std::exception& error) {
+    fail("erase", error);
+    return false;
+  }
+}
+
+}  // namespace feel::skill

@@ -1,0 +1,226 @@
+#include "skill/storage.hpp"
+
+#include <mutex>
+#include <vector>
+
+#include <sqlite3.h>
+
+namespace feel::skill {
+namespace {
+
+// Each entry moves the schema from version i to i + 1; entries are never edited once released,
+// only appended.
+const std::vector<const char*> kMigrations = {
+    R"sql(
+      CREATE TABLE profiles (
+        user TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        updated INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        created INTEGER NOT NULL
+      );
+      CREATE INDEX notes_by_user ON notes (user, id);
+    )sql",
+};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr) != SQLITE_OK) {
+      throw StorageError(std::string("cannot prepare a statement: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(statement_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::string_view text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind_blob(int index, std::string_view blob) {
+    sqlite3_bind_blob(statement_, index, blob.data(), static_cast<int>(blob.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(statement_, index, value);
+    return *this;
+  }
+
+  // True while there is a row; throws on any error.
+  bool step(const char* what) {
+    const int code = sqlite3_step(statement_);
+    if (code == SQLITE_ROW) return true;
+    if (code == SQLITE_DONE) return false;
+    throw StorageError(std::string(what) + ": " + sqlite3_errstr(code));
+  }
+  std::string text(int column) const {
+    const auto* data = sqlite3_column_blob(statement_, column);
+    const auto size = sqlite3_column_bytes(statement_, column);
+    return data == nullptr ? std::string() : std::string(static_cast<const char*>(data),
+                                                         static_cast<std::size_t>(size));
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
+
+ private:
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const SqliteOptions& options) {
+    const auto path = options.path.string();
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      const std::string reason = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw StorageError("cannot open the database " + path + ": " + reason);
+    }
+    try {
+      sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+      exec("PRAGMA journal_mode=WAL", "cannot switch to WAL");
+      exec("PRAGMA synchronous=FULL", "cannot set synchronous");
+      exec("PRAGMA foreign_keys=ON", "cannot enable foreign keys");
+      migrate(path);
+    } catch (...) {
+      sqlite3_close(db_);
+      throw;
+    }
+  }
+  ~SqliteStore() override { sqlite3_close(db_); }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  std::optional<nlohmann::json> profile(std::string_view user) override {
+    std::lock_guard lock(mutex_);
+    Statement select(db_, "SELECT profile FROM profiles WHERE user = ?");
+    select.bind(1, user);
+    if (!select.step("cannot read a profile")) return std::nullopt;
+    auto parsed = nlohmann::json::parse(select.text(0), nullptr, false);
+    if (!parsed.is_object()) throw StorageError("a stored profile is unreadable");
+    return parsed;
+  }
+
+  void save_profile(std::string_view user, const nlohmann::json& profile) override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(*this);
+    Statement upsert(db_,
+                     "INSERT INTO profiles (user, profile, updated) VALUES (?, ?, unixepoch()) "
+                     "ON CONFLICT (user) DO UPDATE SET profile = excluded.profile, "
+                     "updated = excluded.updated");
+    upsert.bind(1, user).bind(2, profile.dump());
+    upsert.step("cannot save a profile");
+    transaction.commit();
+  }
+
+  void add_note(std::string_view user, std::string_view sealed, std::int64_t unix_time) override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(*this);
+    Statement insert(db_, "INSERT INTO notes (user, sealed, created) VALUES (?, ?, ?)");
+    insert.bind(1, user).bind_blob(2, sealed).bind(3, unix_time);
+    insert.step("cannot keep a note");
+    transaction.commit();
+  }
+
+  std::optional<std::string> last_note(std::string_view user) override {
+    std::lock_guard lock(mutex_);
+    Statement select(db_, "SELECT sealed FROM notes WHERE user = ? ORDER BY id DESC LIMIT 1");
+    select.bind(1, user);
+    if (!select.step("cannot read a note")) return std::nullopt;
+    return select.text(0);
+  }
+
+  std::int64_t note_count(std::string_view user) override {
+    std::lock_guard lock(mutex_);
+    Statement count(db_, "SELECT count(*) FROM notes WHERE user = ?");
+    count.bind(1, user);
+    count.step("cannot count notes");
+    return count.integer(0);
+  }
+
+  void erase(std::string_view user) override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(*this);
+    for (const auto* sql : {"DELETE FROM notes WHERE user = ?", "DELETE FROM profiles WHERE user = ?"}) {
+      Statement erase_rows(db_, sql);
+      erase_rows.bind(1, user);
+      erase_rows.step("cannot erase a user's data");
+    }
+    transaction.commit();
+  }
+
+ private:
+  // BEGIN IMMEDIATE takes the write lock up front, so a busy database fails here, before any
+  // change, rather than half-way.
+  class Transaction {
+   public:
+    explicit Transaction(SqliteStore& store) : store_(store) {
+      store_.exec("BEGIN IMMEDIATE", "cannot begin a write");
+    }
+    ~Transaction() {
+      if (!committed_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit() {
+      store_.exec("COMMIT", "cannot commit a write");
+      committed_ = true;
+    }
+
+   private:
+    SqliteStore& store_;
+    bool committed_ = false;
+  };
+
+  void exec(const char* sql, const char* what) {
+    char* message = nullptr;
+    const int code = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    if (code != SQLITE_OK) {
+      std::string reason = message != nullptr ? message : sqlite3_errstr(code);
+      sqlite3_free(message);
+      throw StorageError(std::string(what) + ": " + reason);
+    }
+  }
+
+  int user_version() {
+    Statement version(db_, "PRAGMA user_version");
+    version.step("cannot read the schema version");
+    return static_cast<int>(version.integer(0));
+  }
+
+  void migrate(const std::string& path) {
+    const auto target = static_cast<int>(kMigrations.size());
+    const int current = user_version();
+    if (current > target) {
+      throw StorageError("the database " + path + " has schema version " +
+                         std::to_string(current) + ", newer than this build's " +
+                         std::to_string(target) + "; run a newer feel-again");
+    }
+    for (int version = current; version < target; ++version) {
+      Transaction transaction(*this);
+      exec(kMigrations[static_cast<std::size_t>(version)], "cannot migrate the schema");
+      exec(("PRAGMA user_version = " + std::to_string(version + 1)).c_str(),
+           "cannot record the schema version");
+      transaction.commit();
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const SqliteOptions& options) {
+  return std::make_unique<SqliteStore>(options);
+}
+
+int sqlite_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+}  // namespace feel::skill
