@@ -1,6 +1,9 @@
 #include "intents/core.hpp"
 
+#include "intents/consent.hpp"
 #include "intents/faq.hpp"
+#include "intents/journal.hpp"
+#include "intents/practice.hpp"
 #include "intents/speaker.hpp"
 #include "skill/log.hpp"
 
@@ -30,10 +33,14 @@ ResponseBuilder closing_turn(Speaker& speaker, const skill::Ssml& speech) {
   return builder;
 }
 
-ResponseBuilder launch(HandlerInput& input) {
+// A first visit (nothing kept for this person) hears the disclaimer; a paused exercise is
+// offered back.
+ResponseBuilder launch(HandlerInput& input, const Knowledge& knowledge) {
+  if (has_paused_exercise(input, knowledge)) return offer_resume(input, knowledge);
   Speaker speaker(input);
   auto speech = speaker.say("launch.welcome");
-  speech.append(speaker.say("disclaimer.short")).append(speaker.say("launch.prompt"));
+  if (!input.memory.known()) speech.append(speaker.say("disclaimer.short"));
+  speech.append(speaker.say("launch.prompt"));
   return open_turn(speaker, std::move(speech), "launch.reprompt", "card.title");
 }
 
@@ -104,8 +111,11 @@ ResponseBuilder apology(HandlerInput& input, const std::exception&) {
 
 }  // namespace
 
-void add_core_handlers(skill::Dispatcher& dispatcher) {
-  dispatcher.add(skill::request_handler("LaunchRequest", launch))
+void add_core_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowledge) {
+  dispatcher.add(skill::request_handler("LaunchRequest",
+                                        [&knowledge](HandlerInput& input) {
+                                          return launch(input, knowledge);
+                                        }))
       .add(skill::intent_handler("AMAZON.StopIntent", goodbye))
       .add(skill::intent_handler("AMAZON.CancelIntent", goodbye))
       .add(skill::intent_handler("AMAZON.FallbackIntent", fallback))
@@ -140,8 +150,12 @@ skill::Dispatcher build_dispatcher(const Knowledge& knowledge) {
   skill::Dispatcher dispatcher;
   // Crisis language is answered before anything else, in every state of the conversation.
   dispatcher.add(crisis_handler(knowledge));
+  // Handlers of a conversation state come before the general ones.
+  add_practice_handlers(dispatcher, knowledge);
+  add_journal_handlers(dispatcher, knowledge);
+  add_consent_handlers(dispatcher, knowledge);
   add_faq_handlers(dispatcher, knowledge);
-  add_core_handlers(dispatcher);
+  add_core_handlers(dispatcher, knowledge);
   dispatcher.add_response_interceptor(remember_last_turn);
   // A turn the skill understood resets the gentle fallback escalation; an unknown intent is
   // a miss like the fallback itself.

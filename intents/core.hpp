@@ -10,7 +10,7 @@ namespace feel::intents {
 
 // Registers the basic handlers, the unknown-intent fallback and the apology error handler;
 // call it after every other handler is added, since it answers whatever is left.
-void add_core_handlers(skill::Dispatcher& dispatcher);
+void add_core_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowledge);
 
 // The assembled skill: every handler, interceptor and error handler, in order.
 [[nodiscard]] skill::Dispatcher build_dispatcher(const Knowledge& knowledge);

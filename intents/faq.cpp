@@ -219,6 +219,7 @@ ResponseBuilder repeat(HandlerInput& input) {
       !skill::ssml_well_formed(reprompt)) {
     return plain_open_turn(speaker, speaker.say("repeat.nothing"), "launch.reprompt");
   }
+  input.attributes["state"] = input.state;
   ResponseBuilder builder;
   builder.speak(Ssml::from_trusted(speech))
       .ask(Ssml::from_trusted(reprompt))

@@ -1,11 +1,13 @@
 #pragma once
 
-// What the skill knows beyond its words: the FAQ topics with their matcher, and the crisis
-// language detector, both loaded from speech-content/<language>/matching/.
+// What the skill knows beyond its words: the FAQ topics with their matcher and the crisis
+// language detector (speech-content/<language>/matching/), and the exercises' plans
+// (speech-content/<language>/plans/).
 
 #include <filesystem>
 
 #include "intents/crisis.hpp"
+#include "intents/exercise.hpp"
 #include "intents/matcher.hpp"
 
 namespace feel::intents {
@@ -13,6 +15,7 @@ namespace feel::intents {
 struct Knowledge {
   TopicIndex topics;
   CrisisDetector crisis;
+  ExerciseLibrary exercises;
 
   // Throws skill::ContentError naming the file that is missing or wrong.
   [[nodiscard]] static Knowledge load(const std::filesystem::path& content_dir);

@@ -12,14 +12,18 @@
 #include "skill/content.hpp"
 #include "skill/dispatch.hpp"
 #include "skill/request.hpp"
+#include "skill/storage.hpp"
+#include "skill/vault.hpp"
 
 namespace feel::skill {
 
 class SkillCore {
  public:
   // Loads speech-content/ (and the matching data in it); throws ContentError naming what is
-  // wrong.
-  [[nodiscard]] static std::unique_ptr<SkillCore> load(const std::filesystem::path& content_dir);
+  // wrong. Without a store and a vault nothing is kept across sessions.
+  [[nodiscard]] static std::unique_ptr<SkillCore> load(const std::filesystem::path& content_dir,
+                                                       std::unique_ptr<Store> store = nullptr,
+                                                       std::unique_ptr<Vault> vault = nullptr);
 
   [[nodiscard]] DispatchResult answer(const Envelope& envelope, std::uint64_t seed,
                                       std::chrono::system_clock::time_point now) const;
@@ -29,8 +33,11 @@ class SkillCore {
   [[nodiscard]] const intents::Knowledge& knowledge() const { return knowledge_; }
 
  private:
-  SkillCore(SpeechCatalog catalog, intents::Knowledge knowledge);
+  SkillCore(SpeechCatalog catalog, intents::Knowledge knowledge, std::unique_ptr<Store> store,
+            std::unique_ptr<Vault> vault);
 
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Vault> vault_;
   SpeechCatalog catalog_;
   intents::Knowledge knowledge_;
   Dispatcher dispatcher_;  // its handlers refer to knowledge_, so it is built after it

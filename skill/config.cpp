@@ -128,6 +128,17 @@ void add_serve_flags(CLI::App& app, ServeConfig& config) {
   app.add_option("--content", config.content_dir,
                  "The speech-content/ folder (default: the source tree's or the installed one)")
       ->envname(env("content"));
+  app.add_option("--db", config.db,
+                 "SQLite database of what is kept per person (created with its schema when "
+                 "absent; migrated at start)")
+      ->envname(env("db"))
+      ->capture_default_str();
+  app.add_option("--secret-file", config.secret_file,
+                 "Server secret that user keys and note encryption derive from (64 hex digits, "
+                 "mode 0600; generated on first run when absent). Keep it with the database: "
+                 "without it nothing kept can be read")
+      ->envname(env("secret-file"))
+      ->capture_default_str();
   app.add_option("--threads", config.threads,
                  "Worker threads kept ready; more start on demand up to --max-connections")
       ->envname(env("threads"))

@@ -29,6 +29,8 @@ struct ServeConfig {
   std::string cert_fetch_ca;
   bool insecure_no_verify = false;
   std::string content_dir;
+  std::string db = "feel-again.db";
+  std::string secret_file = "feel-again.secret";
   int threads = 8;
   int max_connections = 512;
   std::string log_format = "text";

@@ -1,5 +1,7 @@
 #include "skill/dispatch.hpp"
 
+#include <algorithm>
+
 #include "skill/log.hpp"
 
 namespace feel::skill {
@@ -34,6 +36,20 @@ RequestHandler request_handler(std::string request_type,
   return handler;
 }
 
+RequestHandler state_handler(std::string name, std::string state, std::vector<std::string> intents,
+                             std::function<ResponseBuilder(HandlerInput&)> handle) {
+  RequestHandler handler;
+  handler.name = std::move(name);
+  handler.intents = intents;
+  handler.can_handle = [state = std::move(state), intents](const HandlerInput& input) {
+    return input.state == state &&
+           std::any_of(intents.begin(), intents.end(),
+                       [&](const std::string& intent) { return input.is_intent(intent); });
+  };
+  handler.handle = std::move(handle);
+  return handler;
+}
+
 Dispatcher& Dispatcher::add(RequestHandler handler) {
   handlers_.push_back(std::move(handler));
   return *this;
@@ -63,10 +79,23 @@ std::set<std::string, std::less<>> Dispatcher::intents() const {
 DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
                                     std::uint64_t seed,
                                     std::chrono::system_clock::time_point now) const {
+  UserMemory nothing_kept({}, {});
+  return dispatch(envelope, catalog, nothing_kept, seed, now);
+}
+
+DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
+                                    UserMemory& memory, std::uint64_t seed,
+                                    std::chrono::system_clock::time_point now) const {
   nlohmann::json attributes = envelope.session && envelope.session->attributes.is_object()
                                   ? envelope.session->attributes
                                   : nlohmann::json::object();
-  HandlerInput input{envelope, attributes, catalog.for_locale(envelope.request.locale), seed, now};
+  std::string state;
+  if (const auto it = attributes.find("state"); it != attributes.end()) {
+    if (it->is_string()) state = it->get<std::string>();
+    attributes.erase(it);
+  }
+  HandlerInput input{envelope, attributes, catalog.for_locale(envelope.request.locale), memory,
+                     std::move(state), seed, now};
   DispatchResult result;
   const auto finish = [&](ResponseBuilder builder) {
     for (const auto& interceptor : response_interceptors_) interceptor(input, builder);

@@ -16,17 +16,24 @@
 #include <nlohmann/json.hpp>
 
 #include "skill/content.hpp"
+#include "skill/memory.hpp"
 #include "skill/request.hpp"
 #include "skill/response.hpp"
 
 namespace feel::skill {
 
 // What a handler is given: the parsed request, the conversation state it may change, the
-// speech for the request's locale, and the only clock and randomness it may use.
+// speech for the request's locale, what is kept about the person across sessions, and the
+// only clock and randomness it may use.
 struct HandlerInput {
   const Envelope& envelope;
   nlohmann::json& attributes;  // sessionAttributes in, and out again with the response
   const LocaleSpeech& speech;
+  UserMemory& memory;
+  // The conversation state the request arrived in (sessionAttributes "state": "exercise",
+  // "journal", ...). The dispatcher takes it out of the attributes before any handler runs, so
+  // a state lasts one turn unless the handler that answers sets it again.
+  std::string state;
   std::uint64_t seed;
   std::chrono::system_clock::time_point now;
 
@@ -59,6 +66,11 @@ using ResponseInterceptor = std::function<void(HandlerInput&, ResponseBuilder&)>
 [[nodiscard]] RequestHandler request_handler(std::string request_type,
                                              std::function<ResponseBuilder(HandlerInput&)> handle);
 
+// A handler for any of intents, only in one conversation state (HandlerInput::state).
+[[nodiscard]] RequestHandler state_handler(std::string name, std::string state,
+                                           std::vector<std::string> intents,
+                                           std::function<ResponseBuilder(HandlerInput&)> handle);
+
 struct DispatchResult {
   Response response;
   std::string handler;  // which handler answered, for logs; "none" or an error handler's name
@@ -74,6 +86,10 @@ class Dispatcher {
 
   // Never throws: with no handler that fits and no error handler, the answer is an empty,
   // valid response.
+  [[nodiscard]] DispatchResult dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
+                                        UserMemory& memory, std::uint64_t seed,
+                                        std::chrono::system_clock::time_point now) const;
+  // The same with nothing kept across sessions.
   [[nodiscard]] DispatchResult dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
                                         std::uint64_t seed,
                                         std::chrono::system_clock::time_point now) const;

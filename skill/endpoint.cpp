@@ -25,12 +25,10 @@ std::string error_body(std::string_view reason, std::string_view detail) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-AlexaEndpoint::AlexaEndpoint(EndpointOptions options, const SpeechCatalog& catalog,
-                             const Dispatcher& dispatcher, CertStore* cert_store,
-                             Metrics& metrics)
+AlexaEndpoint::AlexaEndpoint(EndpointOptions options, const SkillCore& core,
+                             CertStore* cert_store, Metrics& metrics)
     : options_(std::move(options)),
-      catalog_(catalog),
-      dispatcher_(dispatcher),
+      core_(core),
       cert_store_(cert_store),
       metrics_(metrics) {}
 
@@ -109,7 +107,7 @@ HttpReply AlexaEndpoint::handle(std::string_view cert_chain_url, std::string_vie
 
   const auto seed = std::hash<std::string>{}(request.request_id) ^
                     static_cast<std::uint64_t>(now.time_since_epoch().count());
-  auto result = dispatcher_.dispatch(envelope, catalog_, seed, now);
+  auto result = core_.answer(envelope, seed, now);
   for (const auto& adjustment : result.response.adjustments) {
     log::warn("response adjusted to fit Alexa's limits",
               {{"request_id", request.request_id}, {"adjustment", adjustment}});

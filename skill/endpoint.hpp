@@ -10,8 +10,7 @@
 #include <string_view>
 
 #include "skill/cert_store.hpp"
-#include "skill/content.hpp"
-#include "skill/dispatch.hpp"
+#include "skill/app.hpp"
 #include "skill/metrics.hpp"
 #include "skill/verify.hpp"
 
@@ -32,8 +31,8 @@ struct EndpointOptions {
 class AlexaEndpoint {
  public:
   // cert_store may be null only when options.verify is false.
-  AlexaEndpoint(EndpointOptions options, const SpeechCatalog& catalog,
-                const Dispatcher& dispatcher, CertStore* cert_store, Metrics& metrics);
+  AlexaEndpoint(EndpointOptions options, const SkillCore& core, CertStore* cert_store,
+                Metrics& metrics);
 
   [[nodiscard]] HttpReply handle(std::string_view cert_chain_url, std::string_view signature,
                                  std::string_view body) const;
@@ -45,8 +44,7 @@ class AlexaEndpoint {
                                                std::string& detail) const;
 
   EndpointOptions options_;
-  const SpeechCatalog& catalog_;
-  const Dispatcher& dispatcher_;
+  const SkillCore& core_;
   CertStore* cert_store_;
   Metrics& metrics_;
 };

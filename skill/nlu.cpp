@@ -163,8 +163,50 @@ void Nlu::add_sample(std::size_t intent, const std::string& text) {
   if (!sample.pieces.empty()) samples_.push_back(std::move(sample));
 }
 
+std::optional<int> spoken_number(std::string_view words) {
+  static const std::vector<std::string_view> kUnits = {
+      "zero",    "one",     "two",       "three",    "four",     "five",    "six",
+      "seven",   "eight",   "nine",      "ten",      "eleven",   "twelve",  "thirteen",
+      "fourteen", "fifteen", "sixteen",  "seventeen", "eighteen", "nineteen"};
+  static const std::vector<std::string_view> kTens = {"",      "",      "twenty",  "thirty", "forty",
+                                                      "fifty", "sixty", "seventy", "eighty", "ninety"};
+  if (!words.empty() && words.size() <= 6 &&
+      std::all_of(words.begin(), words.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::stoi(std::string(words));
+  }
+  int total = 0;
+  bool any = false;
+  std::size_t start = 0;
+  while (start < words.size()) {
+    auto end = words.find_first_of(" -", start);
+    if (end == std::string_view::npos) end = words.size();
+    const auto word = words.substr(start, end - start);
+    start = end + 1;
+    if (word.empty() || word == "and") continue;
+    const auto unit = std::find(kUnits.begin(), kUnits.end(), word);
+    const auto ten = std::find(kTens.begin() + 2, kTens.end(), word);
+    if (unit != kUnits.end()) {
+      total += static_cast<int>(unit - kUnits.begin());
+    } else if (ten != kTens.end()) {
+      total += 10 * static_cast<int>(ten - kTens.begin());
+    } else if (word == "hundred" && any) {
+      total *= 100;
+    } else {
+      return std::nullopt;
+    }
+    any = true;
+  }
+  return any ? std::optional<int>(total) : std::nullopt;
+}
+
 HeardSlot Nlu::hear(const ModelSlot& slot, const std::string& words) const {
   HeardSlot heard{slot.name, slot.type, words, MatchStatus::none, {}, {}};
+  // Alexa sends AMAZON.NUMBER as digits ("two" arrives as "2"), or "?" when it is not a number.
+  if (slot.type == "AMAZON.NUMBER") {
+    const auto number = spoken_number(words);
+    heard.value = number ? std::to_string(*number) : "?";
+    return heard;
+  }
   const auto* type = model_.type(slot.type);
   if (type == nullptr) return heard;  // an Amazon type: taken as heard
   heard.resolution = MatchStatus::no_match;

@@ -97,4 +97,7 @@ struct SamplePart {
 // samples with the same shape are the same utterance, whatever their slots are called.
 [[nodiscard]] std::string sample_shape(std::string_view sample);
 
+// A number said in words ("twenty five", "three") or digits, as AMAZON.NUMBER resolves it.
+[[nodiscard]] std::optional<int> spoken_number(std::string_view words);
+
 }  // namespace feel::skill

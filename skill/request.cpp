@@ -408,6 +408,11 @@ const std::string& Envelope::application_id() const {
   return session->application_id;
 }
 
+const std::string& Envelope::user_id() const {
+  if (!system.user_id.empty() || !session) return system.user_id;
+  return session->user_id;
+}
+
 void from_json(const nlohmann::json& j, ResolvedValue& v) {
   convert(j, [&] { read(JsonValue(j), kRoot, v); });
 }

@@ -89,6 +89,8 @@ struct Envelope {
   [[nodiscard]] bool supports(std::string_view interface_name) const;
   // The application id from context.System, falling back to the session's.
   [[nodiscard]] const std::string& application_id() const;
+  // The user id from context.System, falling back to the session's.
+  [[nodiscard]] const std::string& user_id() const;
 };
 
 void from_json(const nlohmann::json& j, ResolvedValue& v);

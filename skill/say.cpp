@@ -127,44 +127,6 @@ std::string format_seconds(long milliseconds) {
   return out.str();
 }
 
-std::string attribute(std::string_view tag, std::string_view name) {
-  const auto at = tag.find(std::string(name) + "=");
-  if (at == std::string_view::npos || at + name.size() + 1 >= tag.size()) return {};
-  const auto quote = tag[at + name.size() + 1];
-  if (quote != '"' && quote != '\'') return {};
-  const auto start = at + name.size() + 2;
-  const auto end = tag.find(quote, start);
-  return end == std::string_view::npos ? std::string()
-                                       : std::string(tag.substr(start, end - start));
-}
-
-// A break's length as Alexa plays it: time="4s" or "500ms", else its strength.
-long break_milliseconds(std::string_view tag) {
-  const auto time = attribute(tag, "time");
-  if (!time.empty()) {
-    try {
-      const bool ms = time.size() > 2 && time.substr(time.size() - 2) == "ms";
-      const double value = std::stod(time.substr(0, time.size() - (ms ? 2 : 1)));
-      return static_cast<long>(ms ? value : value * 1000.0);
-    } catch (const std::exception&) {
-      return 0;
-    }
-  }
-  const auto strength = attribute(tag, "strength");
-  if (strength == "none" || strength == "x-weak") return 0;
-  if (strength == "weak") return 350;
-  if (strength == "strong") return 1000;
-  if (strength == "x-strong") return 1250;
-  return 750;  // medium, the default
-}
-
-std::string tag_name(std::string_view tag) {
-  std::size_t start = 1;
-  std::size_t end = start;
-  while (end < tag.size() && tag[end] != ' ' && tag[end] != '/' && tag[end] != '>') ++end;
-  return std::string(tag.substr(start, end - start));
-}
-
 std::optional<std::string> executable_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (path == nullptr) return std::nullopt;
@@ -256,10 +218,10 @@ std::string heard_text(std::string_view ssml) {
     const auto end = ssml.find('>', i);
     if (end == std::string_view::npos) break;
     const auto tag = ssml.substr(i, end - i + 1);
-    const auto name = tag_name(tag);
+    const auto name = ssml_tag_name(tag);
     i = end + 1;
     if (name == "break") {
-      pending = std::max(pending, 0L) + break_milliseconds(tag);
+      pending = std::max(pending, 0L) + ssml_break_milliseconds(tag);
       continue;
     }
     if (name == "audio") {
@@ -267,11 +229,11 @@ std::string heard_text(std::string_view ssml) {
       rebuilt += " [audio] ";
       continue;
     }
-    if (name == "sub" && tag.back() != '/' && !attribute(tag, "alias").empty()) {
+    if (name == "sub" && tag.back() != '/' && !ssml_attribute(tag, "alias").empty()) {
       // The listener hears the alias, not the written words.
       const auto close = ssml.find("</sub>", i);
       flush();
-      rebuilt += " " + escape_xml(attribute(tag, "alias")) + " ";
+      rebuilt += " " + escape_xml(ssml_attribute(tag, "alias")) + " ";
       i = close == std::string_view::npos ? ssml.size() : close + 6;
       continue;
     }
@@ -379,8 +341,24 @@ void Conversation::finish(std::ostream& out) {
   send(make_session_ended(session_, next_context(), "USER_INITIATED"), out);
 }
 
-Transport in_process_transport(const std::string& content_dir, std::optional<std::uint64_t> seed) {
-  std::shared_ptr<const SkillCore> core = SkillCore::load(content_dir);
+Transport in_process_transport(const SayOptions& options) {
+  const auto& seed = options.seed;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Vault> vault;
+  try {
+    store = open_sqlite_store({options.db.empty() ? std::filesystem::path(":memory:")
+                                                  : std::filesystem::path(options.db)});
+  } catch (const StorageError& error) {
+    throw ConfigError(std::string(error.what()) + " (check --db)");
+  }
+  if (options.db.empty()) {
+    vault = std::make_unique<Vault>(Vault::ephemeral());
+  } else {
+    const auto secret = options.secret_file.empty() ? options.db + ".secret" : options.secret_file;
+    vault = std::make_unique<Vault>(Vault::from_secret_file(secret));
+  }
+  std::shared_ptr<const SkillCore> core =
+      SkillCore::load(options.content_dir, std::move(store), std::move(vault));
   auto next_seed = [seed, turn = std::uint64_t{0},
                     engine = std::mt19937_64{std::random_device{}()}]() mutable {
     return seed ? *seed + turn++ : engine();
@@ -454,6 +432,12 @@ void add_say_flags(CLI::App& app, SayOptions& options) {
                "local only)");
   app.add_flag("--speak", options.speak, "Also speak each answer through espeak-ng");
   app.add_flag("--json", options.json, "Print each raw response");
+  app.add_option("--db", options.db,
+                 "In process: the SQLite database of what the skill keeps, so that a later run "
+                 "remembers (default: in memory, forgotten at exit)");
+  app.add_option("--secret-file", options.secret_file,
+                 "In process, with --db: the server secret (default: <db>.secret, generated "
+                 "when absent)");
   app.add_option("--seed", options.seed,
                  "Seed for choosing among speech variants (default: random each turn)");
 }
@@ -477,7 +461,7 @@ int run_say(SayOptions& options, std::istream& in, std::ostream& out) {
     if (options.content_dir.empty()) {
       throw ConfigError("--content: no default found; give the path of speech-content/");
     }
-    transport = in_process_transport(options.content_dir, options.seed);
+    transport = in_process_transport(options);
   } else {
     transport = http_transport(options.url, options.insecure);
   }

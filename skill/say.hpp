@@ -30,6 +30,9 @@ struct SayOptions {
   bool insecure = false;  // with an https:// url: skip the certificate check (self-signed)
   bool speak = false;     // also speak each answer through espeak-ng
   bool json = false;      // print each raw response
+  // In process: where to keep what the skill remembers. Empty: in memory, gone at exit.
+  std::string db;
+  std::string secret_file;  // with db; default: beside it, "<db>.secret"
   std::optional<std::uint64_t> seed;  // fixed variant choices, for repeatable transcripts
 };
 
@@ -101,9 +104,9 @@ class Conversation {
   int silences_ = 0;
 };
 
-// Answers in process through SkillCore, with a fixed or random seed per turn.
-[[nodiscard]] Transport in_process_transport(const std::string& content_dir,
-                                             std::optional<std::uint64_t> seed);
+// Answers in process through SkillCore (options.content_dir, kept in options.db), with a fixed
+// or random seed per turn.
+[[nodiscard]] Transport in_process_transport(const SayOptions& options);
 // POSTs to url (http:// or https://); insecure skips the server certificate check.
 [[nodiscard]] Transport http_transport(const std::string& url, bool insecure);
 

@@ -69,6 +69,17 @@ std::unique_ptr<httplib::Server> make_http_server(const ServeConfig& config) {
   return server;
 }
 
+std::unique_ptr<SkillCore> load_core(const ServeConfig& config) {
+  auto vault = std::make_unique<Vault>(Vault::from_secret_file(config.secret_file));
+  std::unique_ptr<Store> store;
+  try {
+    store = open_sqlite_store({config.db});
+  } catch (const StorageError& error) {
+    throw ConfigError(std::string(error.what()) + " (check --db)");
+  }
+  return SkillCore::load(config.content_dir, std::move(store), std::move(vault));
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -85,7 +96,7 @@ struct Server::Impl {
 
   explicit Impl(ServeConfig c)
       : config(std::move(c)),
-        core(SkillCore::load(config.content_dir)) {
+        core(load_core(config)) {
     if (config.verifying()) {
       CertStoreOptions options;
       options.trusted_roots_file = config.trusted_roots;
@@ -102,8 +113,7 @@ struct Server::Impl {
     EndpointOptions endpoint_options;
     endpoint_options.verify = config.verifying();
     endpoint_options.skill_ids = {config.skill_ids.begin(), config.skill_ids.end()};
-    endpoint = std::make_unique<AlexaEndpoint>(std::move(endpoint_options), core->catalog(),
-                                               core->dispatcher(),
+    endpoint = std::make_unique<AlexaEndpoint>(std::move(endpoint_options), *core,
                                                cert_store.get(), *metrics);
     http = make_http_server(config);
     configure();

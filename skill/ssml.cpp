@@ -700,6 +700,22 @@ class WellFormedChecker {
   bool top_level_content_ = false;
 };
 
+// The speaking rate a prosody rate attribute asks for, as a factor of the default.
+double prosody_rate(std::string_view rate) {
+  if (rate == "x-slow") return 0.5;
+  if (rate == "slow") return 0.75;
+  if (rate == "fast") return 1.5;
+  if (rate == "x-fast") return 2.0;
+  if (rate.size() > 1 && rate.back() == '%') {
+    try {
+      const double percent = std::stod(std::string(rate.substr(0, rate.size() - 1)));
+      if (percent >= 20 && percent <= 400) return percent / 100.0;
+    } catch (const std::exception&) {
+    }
+  }
+  return 1.0;
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
@@ -885,6 +901,93 @@ std::string final_sentence(std::string_view ssml) {
   const Sentences sentences = find_sentences(ssml);
   if (!sentences.final) return std::string(ssml);
   return keep_sentences(sentences, 0);
+}
+
+std::string ssml_attribute(std::string_view tag, std::string_view name) {
+  const auto at = tag.find(std::string(name) + "=");
+  if (at == std::string_view::npos || at + name.size() + 1 >= tag.size()) return {};
+  const auto quote = tag[at + name.size() + 1];
+  if (quote != '"' && quote != '\'') return {};
+  const auto start = at + name.size() + 2;
+  const auto end = tag.find(quote, start);
+  return end == std::string_view::npos ? std::string()
+                                       : std::string(tag.substr(start, end - start));
+}
+
+long ssml_break_milliseconds(std::string_view tag) {
+  const auto time = ssml_attribute(tag, "time");
+  if (!time.empty()) {
+    try {
+      const bool ms = time.size() > 2 && time.substr(time.size() - 2) == "ms";
+      const double value = std::stod(time.substr(0, time.size() - (ms ? 2 : 1)));
+      return static_cast<long>(ms ? value : value * 1000.0);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  const auto strength = ssml_attribute(tag, "strength");
+  if (strength == "none" || strength == "x-weak") return 0;
+  if (strength == "weak") return 350;
+  if (strength == "strong") return 1000;
+  if (strength == "x-strong") return 1250;
+  return 750;  // medium, the default
+}
+
+std::string ssml_tag_name(std::string_view tag) {
+  std::size_t start = 1;
+  std::size_t end = start;
+  while (end < tag.size() && tag[end] != ' ' && tag[end] != '/' && tag[end] != '>') ++end;
+  return std::string(tag.substr(start, end - start));
+}
+
+
+SpokenTiming spoken_timing(std::string_view ssml) {
+  SpokenTiming timing;
+  std::vector<double> rates = {1.0};
+  bool in_word = false;
+  bool in_pause = false;
+  double words = 0;
+  const auto end_word = [&] {
+    if (!in_word) return;
+    timing.speech_seconds += 1.0 / (kWordsPerSecond * rates.back());
+    ++words;
+    in_word = false;
+  };
+  for (std::size_t i = 0; i < ssml.size();) {
+    if (ssml[i] != '<') {
+      const char c = ssml[i++];
+      const bool space = c == ' ' || c == '\n' || c == '\t';
+      if (space) {
+        end_word();
+      } else {
+        in_word = true;
+        in_pause = false;
+      }
+      continue;
+    }
+    end_word();
+    const auto close = ssml.find('>', i);
+    if (close == std::string_view::npos) break;
+    const auto tag = ssml.substr(i, close - i + 1);
+    i = close + 1;
+    const auto name = ssml_tag_name(tag);
+    if (name == "break") {
+      const auto seconds = static_cast<double>(ssml_break_milliseconds(tag)) / 1000.0;
+      timing.silence_seconds += seconds;
+      if (in_pause) {
+        timing.pauses.back() += seconds;
+      } else {
+        timing.pauses.push_back(seconds);
+        in_pause = true;
+      }
+    } else if (name == "prosody" && tag.back() != '/') {
+      rates.push_back(rates.back() * prosody_rate(ssml_attribute(tag, "rate")));
+    } else if (name == "/prosody" && rates.size() > 1) {
+      rates.pop_back();
+    }
+  }
+  end_word();
+  return timing;
 }
 
 }  // namespace feel::skill

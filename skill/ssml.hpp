@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace feel::skill {
 
@@ -66,5 +67,23 @@ class Ssml {
 [[nodiscard]] std::string to_valid_utf8(std::string_view text);
 // The length in Unicode code points; an invalid sequence counts as the one U+FFFD it becomes.
 [[nodiscard]] std::size_t utf8_length(std::string_view text);
+
+// Reading tags: a tag's name ("break", "/prosody"), an attribute's value (empty when absent),
+// and a break's length as Alexa plays it (time="4s" or "500ms", else its strength).
+[[nodiscard]] std::string ssml_tag_name(std::string_view tag);
+[[nodiscard]] std::string ssml_attribute(std::string_view tag, std::string_view name);
+[[nodiscard]] long ssml_break_milliseconds(std::string_view tag);
+
+// How long Alexa takes to say some SSML, estimated: each word at kWordsPerSecond scaled by the
+// prosody rates around it, plus every break. pauses are the silences in order, adjacent breaks
+// added up (a 15 s pause chained as 10 s and 5 s is one pause of 15).
+inline constexpr double kWordsPerSecond = 2.6;  // Alexa's default voice, about 155 words a minute
+struct SpokenTiming {
+  double speech_seconds = 0;
+  double silence_seconds = 0;
+  std::vector<double> pauses;
+  [[nodiscard]] double total() const { return speech_seconds + silence_seconds; }
+};
+[[nodiscard]] SpokenTiming spoken_timing(std::string_view ssml);
 
 }  // namespace feel::skill

@@ -6,14 +6,28 @@
 // "trauma"}}}; a slot is a plain string (heard words, no resolution), {"id": ...} (resolved)
 // or {"value": ..., "no_match": true}. "expect": {"keys": [...] (each one's variant is in
 // the speech, in order), "not_keys": [...], "open": bool, "lastTopic": id or null,
-// "same_speech_as_previous": true, "card_title_key": key}.
+// "same_speech_as_previous": true, "card_title_key": key, "state": the conversation state
+// or null, "cue_pauses": {key: seconds} (every time the key's words are said, the silence
+// right after them lasts that long), "count_time": true (this turn's speech counts toward
+// an exercise's length), "total_minutes": m (the counted length is m minutes, within 15%,
+// and the count starts again), "heard_contains": words, "not_heard_before": key (whichever
+// of the key's variants are said now were never said earlier in the conversation)}.
+//
+// A conversation's turns all come from one person (a user id of its own per file and
+// locale), so what the skill keeps carries from session to session. Besides speech, a turn
+// may be {"new_session": true, ...} (a new session: a later visit, the attributes gone),
+// {"event": "skill-disabled"} (the person disables the skill), or carry "lock_storage": true
+// (another process holds the database's write lock for that turn: storage fails).
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "skill/content.hpp"
+#include "skill/say.hpp"
 #include "skill/ssml.hpp"
 #include "support/http.hpp"
 
@@ -79,11 +93,21 @@ json slot_json(const std::string& name, const json& spec) {
   return slot;
 }
 
-json request_for(const json& turn, const json& attributes, bool is_new, const std::string& locale) {
+json request_for(const json& turn, const json& attributes, bool is_new, const std::string& locale,
+                 const std::string& user_id) {
+  if (turn.contains("event")) {
+    auto envelope = feel::test::request_envelope(turn["event"].get<std::string>() == "skill-disabled"
+                                                     ? "skill-event-disabled"
+                                                     : turn["event"].get<std::string>());
+    envelope["context"]["System"]["user"]["userId"] = user_id;
+    return envelope;
+  }
   auto envelope = feel::test::request_envelope(turn.value("launch", false) ? "launch" : "intent-help");
   envelope["request"]["locale"] = locale;
   envelope["session"]["new"] = is_new;
   envelope["session"]["attributes"] = attributes;
+  envelope["session"]["user"]["userId"] = user_id;
+  if (envelope.contains("context")) envelope["context"]["System"]["user"]["userId"] = user_id;
   if (!turn.value("launch", false)) {
     json slots = json::object();
     const auto specs = turn.value("slots", json::object());
@@ -95,6 +119,42 @@ json request_for(const json& turn, const json& attributes, bool is_new, const st
   }
   return envelope;
 }
+
+// Every time a cue's words are said, the silence right after them is its length.
+void check_cue_pauses(const json& cue_pauses, const std::string& ssml, const std::string& locale) {
+  const auto heard = feel::skill::heard_text(ssml);
+  for (const auto& [key, seconds] : cue_pauses.items()) {
+    CAPTURE(key);
+    const auto words = feel::skill::ssml_to_plain_text(catalog().for_locale(locale).at(key).front());
+    const auto expected = "[pause " + std::to_string(seconds.get<int>()) + "s]";
+    std::size_t said = 0;
+    for (auto at = heard.find(words); at != std::string::npos; at = heard.find(words, at + 1)) {
+      ++said;
+      const auto after = heard.substr(at + words.size(), expected.size() + 1);
+      CAPTURE(after);
+      CHECK(after == " " + expected);
+    }
+    CHECK(said > 0);
+  }
+}
+
+// Holds the database's write lock, as another process would, while it lives.
+class StorageLock {
+ public:
+  explicit StorageLock(const std::string& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &db_) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  ~StorageLock() {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+  }
+  StorageLock(const StorageLock&) = delete;
+  StorageLock& operator=(const StorageLock&) = delete;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
 
 void check_turn(const json& expect, const json& body, const std::string& locale,
                 const std::string& previous_speech) {
@@ -138,6 +198,18 @@ void check_turn(const json& expect, const json& body, const std::string& locale,
     }
   }
   if (expect.value("same_speech_as_previous", false)) CHECK(ssml == previous_speech);
+  if (expect.contains("state")) {
+    const auto& attributes = body.value("sessionAttributes", json::object());
+    if (expect["state"].is_null()) {
+      CHECK_FALSE(attributes.contains("state"));
+    } else {
+      CHECK(attributes.value("state", "") == expect["state"].get<std::string>());
+    }
+  }
+  if (expect.contains("cue_pauses")) check_cue_pauses(expect["cue_pauses"], ssml, locale);
+  if (expect.contains("heard_contains")) {
+    CHECK(plain.find(expect["heard_contains"].get<std::string>()) != std::string::npos);
+  }
   if (expect.contains("card_title_key")) {
     const auto title = response["card"]["title"].get<std::string>();
     CHECK(find_key(title, expect["card_title_key"].get<std::string>(), locale, 0) !=
@@ -148,7 +220,8 @@ void check_turn(const json& expect, const json& body, const std::string& locale,
 }  // namespace
 
 TEST_CASE("conversations from the data files go as written", "[conversation]") {
-  feel::test::RunningServer server(feel::test::local_config());
+  const auto config = feel::test::local_config();
+  feel::test::RunningServer server(config);
   auto client = server.client();
   std::vector<std::filesystem::path> files;
   for (const auto& entry :
@@ -164,21 +237,65 @@ TEST_CASE("conversations from the data files go as written", "[conversation]") {
     const auto locales = conversation.value("locales", json::array({"en-US"}));
     for (const auto& locale : locales) {
       CAPTURE(locale);
+      const auto user_id = "amzn1.ask.account.test-" + file.stem().string() + "-" + locale.get<std::string>();
       json attributes = json::object();
       std::string previous_speech;
       int number = 0;
+      bool is_new = true;
+      double counted_seconds = 0;
+      std::string heard_so_far;
       for (const auto& turn : conversation["turns"]) {
         CAPTURE(++number);
-        const auto envelope = request_for(turn, attributes, number == 1, locale);
+        if (turn.value("new_session", false)) {
+          attributes = json::object();
+          is_new = true;
+        }
+        const auto envelope = request_for(turn, attributes, is_new, locale, user_id);
+        is_new = false;
+        std::optional<StorageLock> lock;
+        if (turn.value("lock_storage", false)) lock.emplace(config.db);
         auto result = feel::test::post_alexa(*client, envelope.dump());
+        lock.reset();
         REQUIRE(result);
         REQUIRE(result->status == 200);
         const auto body = json::parse(result->body);
-        check_turn(turn.value("expect", json::object()), body, locale, previous_speech);
+        if (turn.contains("event")) {
+          CHECK_FALSE(body["response"].contains("outputSpeech"));
+          continue;
+        }
+        const auto expect = turn.value("expect", json::object());
+        check_turn(expect, body, locale, previous_speech);
+        const auto plain = feel::skill::ssml_to_plain_text(
+            body["response"]["outputSpeech"]["ssml"].get<std::string>());
+        if (expect.contains("not_heard_before")) {
+          // Each variant of the key said now was not said in any earlier turn.
+          std::size_t said = 0;
+          for (const auto& variant :
+               catalog().for_locale(locale.get<std::string>()).at(expect["not_heard_before"].get<std::string>())) {
+            const auto words = feel::skill::ssml_to_plain_text(variant);
+            if (plain.find(words) == std::string::npos) continue;
+            ++said;
+            CAPTURE(words);
+            CHECK(heard_so_far.find(words) == std::string::npos);
+          }
+          CHECK(said > 0);
+        }
+        heard_so_far += plain + "\n";
+        const auto ssml = body["response"]["outputSpeech"]["ssml"].get<std::string>();
+        if (expect.value("count_time", false)) {
+          counted_seconds += feel::skill::spoken_timing(ssml).total();
+        }
+        if (expect.contains("total_minutes")) {
+          const auto minutes = expect["total_minutes"].get<double>();
+          CAPTURE(counted_seconds, minutes);
+          CHECK(counted_seconds == Approx(minutes * 60).epsilon(0.15));
+          counted_seconds = 0;
+        }
         attributes = body.value("sessionAttributes", json::object());
         previous_speech = body["response"]["outputSpeech"]["ssml"].get<std::string>();
         if (body["response"].value("shouldEndSession", true)) {
           attributes = json::object();
+          is_new = true;
         }
       }
     }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "support/pki.hpp"
+#include "support/scratch.hpp"
 
 namespace feel::test {
 
@@ -24,6 +25,8 @@ skill::ServeConfig local_config() {
   config.content_dir = FEEL_AGAIN_CONTENT_DIR;
   config.threads = 4;
   config.log_level = "warn";
+  config.db = scratch_path("feel-again.db").string();
+  config.secret_file = scratch_path("feel-again.secret").string();
   return config;
 }
 
