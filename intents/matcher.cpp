@@ -387,6 +387,14 @@ Vocabulary load_vocabulary(const std::filesystem::path& path) {
     }
     vocabulary.synonyms.emplace(word(from, "synonyms"), normalize(to.get<std::string>()));
   }
+  // Other forms of a word share its replacement ("scares" as "scared"), unless two of the words
+  // with the stem disagree.
+  std::unordered_set<std::string> ambiguous;
+  for (const auto& [from, to] : vocabulary.synonyms) {
+    const auto [it, added] = vocabulary.stem_synonyms.emplace(stem(from), to);
+    if (!added && it->second != to) ambiguous.insert(it->first);
+  }
+  for (const auto& stem_word : ambiguous) vocabulary.stem_synonyms.erase(stem_word);
   return vocabulary;
 }
 
@@ -520,12 +528,20 @@ struct Analysed {
 Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
   Analysed out;
   std::vector<std::string> words;
+  // The replacement for a word, or nullptr.
+  const auto synonym_of = [&](const std::string& token) -> const std::string* {
+    if (const auto it = vocabulary.synonyms.find(token); it != vocabulary.synonyms.end()) {
+      return &it->second;
+    }
+    if (vocabulary.stop.count(token) != 0) return nullptr;
+    const auto it = vocabulary.stem_synonyms.find(stem(token));
+    return it == vocabulary.stem_synonyms.end() ? nullptr : &it->second;
+  };
   for (auto& token : tokenize(normalize(text))) {
-    const auto synonym = vocabulary.synonyms.find(token);
-    if (synonym == vocabulary.synonyms.end()) {
-      words.push_back(std::move(token));
+    if (const auto* synonym = synonym_of(token)) {
+      for (auto& word : tokenize(*synonym)) words.push_back(std::move(word));
     } else {
-      for (auto& word : tokenize(synonym->second)) words.push_back(std::move(word));
+      words.push_back(std::move(token));
     }
   }
   for (const auto& word : words) {
@@ -712,29 +728,57 @@ TopicIndex::Scored TopicIndex::score(std::string_view utterance) const {
       accumulate(it->second, kBigramFactor);
     }
   }
+  for (std::size_t i = 0; i < query.unigrams.size(); ++i) {
+    if (const auto it = terms_.find(query.unigrams[i]); it != terms_.end()) {
+      accumulate(it->second, query.weak[i] ? kWeakFactor : 1.0);
+    }
+  }
   // Each content word weighs 1 when the index does not know it, and less the more topics share
   // it. A topic explains a word that it uses alone or in a phrase with a neighbour; a question is
-  // in the domain when its best topic explains most of the weight.
+  // in the domain when its best topic explains most of the weight. A question of weak words
+  // only ("is this bad enough to get help") is weighed the same way, each word as the phrases
+  // that topics know it in.
+  const auto specificity = [&](const Term* term) {
+    return term == nullptr || term->standalone_topics.empty()
+               ? 0.0
+               : kMinSpecificity + (1 - kMinSpecificity) * term->topic_idf / max_topic_idf_;
+  };
   std::vector<char> explains(topics_.size());
   const auto mark = [&](const Term* term) {
     if (term == nullptr) return;
     for (const auto t : term->standalone_topics) explains[t] = 1;
   };
+  // One phrase of weak words is too little to go on ("what is the meaning of life").
+  std::vector<const Term*> phrases;
+  for (const auto* term : bigram_terms) {
+    if (specificity(term) > 0 && std::find(phrases.begin(), phrases.end(), term) == phrases.end()) {
+      phrases.push_back(term);
+    }
+  }
+  const bool weak_only =
+      std::all_of(query.weak.begin(), query.weak.end(), [](bool weak) { return weak; }) &&
+      phrases.size() >= 2;
   double total_weight = 0;
+  std::vector<std::string_view> weighed;
   for (std::size_t i = 0; i < query.unigrams.size(); ++i) {
+    if (query.weak[i] != weak_only) continue;
+    if (std::find(weighed.begin(), weighed.end(), query.unigrams[i]) != weighed.end()) continue;
+    weighed.push_back(query.unigrams[i]);
     const auto it = terms_.find(query.unigrams[i]);
     const Term* term = it == terms_.end() ? nullptr : &it->second;
-    const bool first_time = term == nullptr || accumulate(*term, query.weak[i] ? kWeakFactor : 1.0);
-    if (query.weak[i] || !first_time) continue;
-    const double weight =
-        term == nullptr || term->standalone_topics.empty()
-            ? kUnknownWeight
-            : kMinSpecificity + (1 - kMinSpecificity) * term->topic_idf / max_topic_idf_;
+    const Term* before = i > 0 ? bigram_terms[i - 1] : nullptr;
+    const Term* after = i < bigram_terms.size() ? bigram_terms[i] : nullptr;
+    double weight = weak_only ? std::max(specificity(before), specificity(after))
+                              : specificity(term);
+    if (weight <= 0) {
+      if (weak_only) continue;
+      weight = kUnknownWeight;
+    }
     total_weight += weight;
     std::fill(explains.begin(), explains.end(), 0);
-    mark(term);
-    if (i > 0) mark(bigram_terms[i - 1]);
-    if (i < bigram_terms.size()) mark(bigram_terms[i]);
+    if (!weak_only) mark(term);
+    mark(before);
+    mark(after);
     for (std::size_t t = 0; t < topics_.size(); ++t) {
       if (explains[t] != 0) scored.explained[t] += weight;
     }

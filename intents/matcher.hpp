@@ -4,13 +4,16 @@
 // of the FAQ topics in speech-content/<language>/matching/topics.json.
 //
 // Questions and keywords are normalised, stemmed (Porter2) and indexed once at load, as unigrams
-// and bigrams. A topic's score is BM25 against the whole topic (its questions and, weighted up,
-// its keywords) plus a share of BM25 against its best single question. Ranking is only half of
-// it: a topic is given only when it explains most of what was said. Each content word of the
-// utterance weighs 1 when the index does not know it and less the more topics use it, and the
-// best topic must account for more than half of that weight ("play some music" shares one word
-// with coping strategies, "my foot is numb" one generic word with everything). So an
-// out-of-scope question gets "not sure", never a topic. Thread-safe for concurrent const use.
+// and bigrams; synonyms (and other forms of them: "scares" as "scared") are replaced first. A
+// topic's score is BM25 against the whole topic (its questions and, weighted up, its keywords)
+// plus a share of BM25 against its best single question. Ranking is only half of it: a topic is
+// given only when it explains most of what was said. Each content word of the utterance weighs
+// 1 when the index does not know it and less the more topics use it, and the best topic must
+// account for more than half of that weight ("play some music" shares one word with coping
+// strategies, "my foot is numb" one generic word with everything). A question of weak words
+// only is weighed by the phrases topics know in it ("bad enough", "get help"), when there are
+// two or more. So an out-of-scope question gets "not sure", never a topic. Thread-safe for
+// concurrent const use.
 
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +62,7 @@ class TopicIndex {
     std::unordered_set<std::string> stop;  // dropped: "the", "is", "my"
     std::unordered_set<std::string> weak;  // stems kept for ranking, no evidence of the domain
     std::unordered_map<std::string, std::string> synonyms;  // word -> normalised replacement
+    std::unordered_map<std::string, std::string> stem_synonyms;  // the same, by the word's stem
     // Optional: what tells small talk that uses feeling words from a question about them.
     // An utterance is small talk when its content words are only everyday states (`generic`
     // stems: "bored", "tired", "good", "love"), feeling words (`core` stems: "feel", "emotion")

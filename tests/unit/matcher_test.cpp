@@ -241,8 +241,10 @@ TEST_CASE("ranked lists topics best first with confidences in range", "[matcher]
 
 // The issue's target on held-out questions is 0.90 top-1 and no out-of-scope question mapped.
 // Measured once, honestly, after tuning only on the tune and dev sets: 0.742 (49 of 66) and
-// 0 of 19. The out-of-scope target is met and gated; accuracy is gated at the measured level
-// so that it cannot silently regress, and the 0.90 target stays open (see the issue's note).
+// 0 of 19; measured again after vocabulary work judged on tune, dev and dev2 only (by someone
+// who never read this set): 0.758 (50 of 66), 0 of 19. The out-of-scope target is met and
+// gated; accuracy is gated at the first measured level so that it cannot silently regress,
+// and the 0.90 target stays open (see the issue's note).
 TEST_CASE("the matcher holds its measured accuracy on the held out questions", "[matcher]") {
   const auto figures = measure("held-out", kQuestions / "heldout.tsv");
   CHECK(figures.in_scope + figures.out_of_scope > 0);
@@ -259,6 +261,16 @@ TEST_CASE("the matcher reaches its targets on the tuning questions", "[matcher]"
 TEST_CASE("the matcher reaches its targets on the dev questions", "[matcher]") {
   const auto figures = measure("dev", kQuestions / "dev.tsv");
   CHECK(figures.accuracy() >= 0.90);
+  CHECK(figures.mapped == 0);
+}
+
+// A second dev set, written from the topic descriptions alone before the matcher was changed
+// against it, in other speakers' phrasings. Measured first at 0.845 (136 of 161) and 0 of 33,
+// then 0.857 (138 of 161) after the vocabulary work; gated there so that it cannot regress,
+// and the 0.90 target stays open.
+TEST_CASE("the matcher holds its measured accuracy on the second dev questions", "[matcher]") {
+  const auto figures = measure("dev2", kQuestions / "dev2.tsv");
+  CHECK(figures.accuracy() >= 0.85);
   CHECK(figures.mapped == 0);
 }
 
