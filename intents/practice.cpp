@@ -7,6 +7,7 @@
 #include "intents/journal.hpp"
 #include "intents/speaker.hpp"
 #include "intents/turns.hpp"
+#include "skill/nlu.hpp"
 #include "skill/ssml.hpp"
 
 namespace feel::intents {
@@ -125,13 +126,9 @@ ResponseBuilder say_round(HandlerInput& input, Position position, const Ssml& be
                    skill::ssml_to_plain_text(words.inner()));
 }
 
+// AMAZON.NUMBER comes as digits; some simulators pass the words on ("five").
 std::optional<int> minutes_heard(const HandlerInput& input) {
-  const auto words = slot_words(input, "minutes");
-  if (words.empty() || words.size() > 4 ||
-      !std::all_of(words.begin(), words.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoi(words);
+  return skill::spoken_number(slot_words(input, "minutes"));
 }
 
 ResponseBuilder start_exercise(HandlerInput& input, const Knowledge& knowledge) {

@@ -8,10 +8,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "intents/exercise.hpp"
 #include "skill/app.hpp"
 #include "skill/config.hpp"
 #include "skill/content.hpp"
 #include "skill/nlu.hpp"
+#include "skill/say.hpp"
 #include "skill/skill_package.hpp"
 #include "skill/ssml.hpp"
 
@@ -575,7 +577,87 @@ std::set<std::string> check_manifest(const fs::path& package,
   return locales;
 }
 
+// Exercise scripts: every step has words in every locale, each cycle's pattern has a pause
+// after every cue, and the plan for every length from one to ten minutes adds up to it.
+void check_exercises(const fs::path& content_dir, const std::optional<SpeechCatalog>& catalog,
+                     Problems& problems) {
+  const auto file = content_dir / "en" / "plans" / "exercises.json";
+  std::optional<intents::ExerciseLibrary> library;
+  try {
+    library.emplace(intents::ExerciseLibrary::load(file));
+  } catch (const ContentError& error) {
+    problems.push_back(error.what());
+    return;
+  }
+  if (!catalog) return;
+  for (const auto& locale : catalog->locales()) {
+    const auto& speech = catalog->for_locale(locale);
+    for (const auto& exercise : library->all()) {
+      const auto where = file.string() + ": " + exercise.id + " in " + locale;
+      std::vector<std::string> keys = {exercise.key("name"), exercise.key("intro"),
+                                       exercise.key("close")};
+      for (const auto& step : exercise.steps) keys.push_back(step.cue);
+      bool complete = true;
+      for (const auto& key : keys) {
+        const auto* variants = speech.find(key);
+        if (variants == nullptr || ssml_to_plain_text(variants->front()).empty()) {
+          problems.push_back(where + ": " + key + " has no words");
+          complete = false;
+        }
+      }
+      if (!complete) continue;
+      for (int minutes = intents::ExerciseLibrary::kMinMinutes;
+           minutes <= intents::ExerciseLibrary::kMaxMinutes; ++minutes) {
+        const auto plan = intents::plan_exercise(exercise, minutes, speech);
+        const double asked = 60.0 * minutes;
+        if (std::abs(plan.seconds - asked) > 0.15 * asked) {
+          problems.push_back(where + ": " + std::to_string(minutes) + " minutes come to " +
+                             std::to_string(static_cast<int>(plan.seconds)) +
+                             " s spoken, more than 15% off");
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<ExerciseLength> measure_exercises(const SkillCore& core, const std::string& locale) {
+  std::vector<ExerciseLength> lengths;
+  const auto timestamp = [] { return std::string("2026-01-01T00:00:00Z"); };
+  for (const auto& exercise : core.knowledge().exercises.all()) {
+    for (int minutes = intents::ExerciseLibrary::kMinMinutes;
+         minutes <= intents::ExerciseLibrary::kMaxMinutes; ++minutes) {
+      ExerciseLength length{exercise.id, minutes, 0, 0};
+      SessionState session;
+      session.open = session.is_new = true;
+      session.session_id = "amzn1.echo-api.session.check";
+      Understanding understood;
+      understood.intent = "StartExerciseIntent";
+      understood.slots = {
+          {"exercise", "EXERCISE", exercise.id, MatchStatus::match, exercise.id, exercise.id},
+          {"minutes", "AMAZON.NUMBER", std::to_string(minutes), MatchStatus::none, {}, {}}};
+      // Start, then "next" until the exercise is over, as a listener would.
+      for (int turn = 0; turn < 100; ++turn) {
+        const auto request = make_request(understood, session, {locale, "check", timestamp()});
+        auto parsed = parse_envelope(request.dump());
+        const auto result =
+            core.answer(std::get<Envelope>(parsed), 1, std::chrono::system_clock::now());
+        const auto& body = result.response.body;
+        length.seconds +=
+            spoken_timing(body["response"]["outputSpeech"].value("ssml", std::string())).total();
+        ++length.rounds;
+        session.is_new = false;
+        session.attributes = body.value("sessionAttributes", nlohmann::json::object());
+        if (session.attributes.value("state", "") != "exercise") break;
+        understood = Understanding{};
+        understood.intent = "AMAZON.NextIntent";
+      }
+      lengths.push_back(length);
+    }
+  }
+  return lengths;
+}
 
 std::vector<std::string> check_skill(const fs::path& content_dir, const fs::path& skill_package_dir,
                                      const std::set<std::string, std::less<>>& handled_intents,
@@ -632,6 +714,7 @@ std::vector<std::string> check_skill(const fs::path& content_dir, const fs::path
   const auto folders = scan_content(content_dir);
   check_keys_in_locales(content_dir, folders, locales, problems);
   check_lengths(folders, limits, problems);
+  check_exercises(content_dir, catalog, problems);
   return problems;
 }
 
@@ -643,6 +726,9 @@ void add_check_flags(CLI::App& app, CheckOptions& options) {
                  "The ASK CLI skill package folder (default: the source tree's "
                  "intents/skill-package)")
       ->envname("FEEL_AGAIN_SKILL_PACKAGE");
+  app.add_flag("--exercise-lengths", options.exercise_lengths,
+               "Also print each exercise's spoken length at one to ten minutes, measured from "
+               "the SSML the skill answers with");
 }
 
 int run_check(CheckOptions& options, std::ostream& out) {
@@ -663,6 +749,13 @@ int run_check(CheckOptions& options, std::ostream& out) {
     loaded = false;
   }
   const auto problems = check_skill(options.content_dir, options.skill_package_dir, handled);
+  if (loaded && options.exercise_lengths) {
+    out << "exercise\tminutes\tspoken s\trounds\n";
+    for (const auto& length : measure_exercises(*SkillCore::load(options.content_dir), "en-US")) {
+      out << length.id << '\t' << length.minutes << '\t' << static_cast<int>(length.seconds)
+          << '\t' << length.rounds << '\n';
+    }
+  }
   for (const auto& problem : problems) out << problem << '\n';
   if (!loaded) return 1;
   if (problems.empty()) {

@@ -36,7 +36,21 @@ struct LengthLimits {
 struct CheckOptions {
   std::string content_dir;        // default: default_content_dir()
   std::string skill_package_dir;  // default: default_skill_package_dir()
+  bool exercise_lengths = false;  // also print measure_exercises()
 };
+
+class SkillCore;
+
+// An exercise run from start to end through the skill (started, then "next" until it is
+// over): its spoken length, measured from the SSML of every answer, and how many answers.
+struct ExerciseLength {
+  std::string id;
+  int minutes = 0;
+  double seconds = 0;
+  std::size_t rounds = 0;
+};
+[[nodiscard]] std::vector<ExerciseLength> measure_exercises(const SkillCore& core,
+                                                            const std::string& locale);
 
 // Declares the flags of `feel-again check` on app.
 void add_check_flags(CLI::App& app, CheckOptions& options);

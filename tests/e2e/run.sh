@@ -26,7 +26,8 @@ stop_server() {
 }
 trap stop_server EXIT
 
-"$binary" serve --host 127.0.0.1 --port 0 --log-level info >"$log" 2>&1 &
+"$binary" serve --host 127.0.0.1 --port 0 --log-level info --db "$work/feel-again.db" \
+  --secret-file "$work/feel-again.secret" >"$log" 2>&1 &
 server=$!
 
 # The server logs `listening url=http://127.0.0.1:PORT/alexa` once it has bound its port.

@@ -46,7 +46,19 @@ struct Fixture {
                {"topic.a.more", {"Some people find it lifts slowly."}},
                {"topic.a.card.text", {words(300)}},
                {"topic.b.answer", {"Emotions are signals."}},
-               {"topic.b.more", {"They carry information."}}};
+               {"topic.b.more", {"They carry information."}},
+               {"exercise.breath.name", {"breathing"}},
+               {"exercise.breath.intro", {"Let's breathe for {length}."}},
+               {"exercise.breath.in", {"Breathe in."}},
+               {"exercise.breath.out", {"And out."}},
+               {"exercise.breath.close", {"That's the end."}},
+               {"exercise.begin", {"Let's begin."}},
+               {"exercise.length.one", {"a minute"}},
+               {"exercise.length.many", {"{minutes} minutes"}}};
+  json plans = {{"breath",
+                 {{"pace", "cycle"},
+                  {"steps", {{{"cue", "exercise.breath.in"}, {"pause", 4}},
+                             {{"cue", "exercise.breath.out"}, {"pause", 6}}}}}}};
   json us = {{"disclaimer.short", {"Not a substitute; in an emergency, call 911."}},
              {"crisis.answer", {"Call or text 988. Would you like to keep talking?"}}};
   json gb = {{"disclaimer.short", {"Not a substitute; in an emergency, call 999."}},
@@ -123,6 +135,7 @@ struct Fixture {
     write(content / "en-US" / "locale.json", us);
     write(content / "en-GB" / "locale.json", gb);
     write(content / "en" / "matching" / "topics.json", matching);
+    write(content / "en" / "plans" / "exercises.json", plans);
     write(package / "skill.json", manifest);
     write(package / "interactionModels" / "custom" / "en-US.json", model);
     write(package / "interactionModels" / "custom" / "en-GB.json", gb_model);
@@ -233,6 +246,25 @@ TEST_CASE("speech longer than one breath is found", "[check]") {
   SECTION("card text is read, not heard") {
     fixture.base["topic.b.card.text"] = {words(500)};
     CHECK(fixture.check().empty());
+  }
+}
+
+TEST_CASE("exercise scripts need words for every step and must add up to the minutes", "[check]") {
+  SECTION("a step without words") {
+    Fixture fixture;
+    fixture.base.erase("exercise.breath.out");
+    CHECK(reported(fixture.check(), {"exercises.json", "breath", "exercise.breath.out has no words"}));
+  }
+  SECTION("a pattern that cannot fit a minute") {
+    Fixture fixture;
+    fixture.plans["breath"]["steps"][0]["pause"] = 60;
+    fixture.plans["breath"]["steps"][1]["pause"] = 60;
+    CHECK(reported(fixture.check(), {"breath", "1 minutes come to", "more than 15% off"}));
+  }
+  SECTION("a malformed plan") {
+    Fixture fixture;
+    fixture.plans["breath"]["pace"] = "sometimes";
+    CHECK(reported(fixture.check(), {"exercises.json", "pace must be cycle or spread"}));
   }
 }
 
