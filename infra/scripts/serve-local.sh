@@ -21,4 +21,7 @@ if [ ! -s "$tls/cert.pem" ] || [ ! -s "$tls/key.pem" ]; then
   echo "made a self-signed certificate for local use in $tls/"
 fi
 
+# What the skill keeps (SQLite) and the secret it is sealed under live beside the certificate.
+export FEEL_AGAIN_DB="${FEEL_AGAIN_DB:-local/feel-again.db}"
+export FEEL_AGAIN_SECRET_FILE="${FEEL_AGAIN_SECRET_FILE:-local/feel-again.secret}"
 exec "$build/skill/feel-again" serve --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem" "$@"
