@@ -9,19 +9,11 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { test } = require('node:test');
 const { VirtualAlexa } = require('virtual-alexa');
+const { heard } = require('./speech');
 
 const MODEL = path.resolve(
   __dirname, '..', '..', 'intents', 'skill-package', 'interactionModels', 'custom', 'en-US.json');
 
-function heard(response) {
-  const speech = response.response.outputSpeech || {};
-  return (speech.ssml || speech.text || '')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 function state(response) {
   return (response.sessionAttributes || {}).state;

@@ -189,23 +189,18 @@ void check_turn(const json& expect, const json& body, const std::string& locale,
                 .back() == '?');
     }
   }
-  if (expect.contains("lastTopic")) {
-    const auto& attributes = body.value("sessionAttributes", json::object());
-    if (expect["lastTopic"].is_null()) {
-      CHECK_FALSE(attributes.contains("lastTopic"));
+  // A session attribute expected to hold a string, or (null) to be absent.
+  const auto& attributes = body.value("sessionAttributes", json::object());
+  for (const auto* name : {"lastTopic", "state"}) {
+    if (!expect.contains(name)) continue;
+    CAPTURE(name);
+    if (expect[name].is_null()) {
+      CHECK_FALSE(attributes.contains(name));
     } else {
-      CHECK(attributes.value("lastTopic", "") == expect["lastTopic"].get<std::string>());
+      CHECK(attributes.value(name, "") == expect[name].get<std::string>());
     }
   }
   if (expect.value("same_speech_as_previous", false)) CHECK(ssml == previous_speech);
-  if (expect.contains("state")) {
-    const auto& attributes = body.value("sessionAttributes", json::object());
-    if (expect["state"].is_null()) {
-      CHECK_FALSE(attributes.contains("state"));
-    } else {
-      CHECK(attributes.value("state", "") == expect["state"].get<std::string>());
-    }
-  }
   if (expect.contains("cue_pauses")) check_cue_pauses(expect["cue_pauses"], ssml, locale);
   if (expect.contains("heard_contains")) {
     CHECK(plain.find(expect["heard_contains"].get<std::string>()) != std::string::npos);
