@@ -1,5 +1,6 @@
 #include "intents/consent.hpp"
 
+#include "intents/checkin.hpp"
 #include "intents/journal.hpp"
 #include "intents/speaker.hpp"
 #include "intents/turns.hpp"
@@ -23,6 +24,9 @@ ResponseBuilder carry_out(HandlerInput& input, Ssml before) {
   // Back to where the person was when the question was asked.
   input.state = pending.is_object() ? pending.value("return", "") : "";
   if (action == "journal") return begin_journal(input, pending.value("theme", "free"), before);
+  if (action == "checkin") {
+    return finish_checkin(input, pending.value("rating", 3), pending.value("feeling", ""), before);
+  }
   Speaker speaker(input);
   if (action == "note" && consent(input) == Consent::yes) {
     return keep_note(input, pending.value("note", ""), before);

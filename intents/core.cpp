@@ -1,10 +1,13 @@
 #include "intents/core.hpp"
 
+#include "intents/checkin.hpp"
 #include "intents/consent.hpp"
 #include "intents/faq.hpp"
 #include "intents/journal.hpp"
 #include "intents/practice.hpp"
+#include "intents/reminder.hpp"
 #include "intents/speaker.hpp"
+#include "skill/apl.hpp"
 #include "skill/log.hpp"
 
 namespace feel::intents {
@@ -35,18 +38,49 @@ ResponseBuilder closing_turn(Speaker& speaker, const skill::Ssml& speech) {
 
 // A first visit (nothing kept for this person) hears the disclaimer; a paused exercise is
 // offered back.
+// At night a quieter welcome that offers a check-in or slow breathing; in the morning, a
+// morning greeting.
 ResponseBuilder launch(HandlerInput& input, const Knowledge& knowledge) {
   if (has_paused_exercise(input, knowledge)) return offer_resume(input, knowledge);
   Speaker speaker(input);
-  auto speech = speaker.say("launch.welcome");
+  const auto local = local_now(input);
+  auto speech = speaker.say(local.night()     ? "launch.welcome.night"
+                            : local.morning() ? "launch.welcome.morning"
+                                              : "launch.welcome");
   if (!input.memory.known()) speech.append(speaker.say("disclaimer.short"));
-  speech.append(speaker.say("launch.prompt"));
+  speech.append(speaker.say(local.night() ? "launch.prompt.night" : "launch.prompt"));
   return open_turn(speaker, std::move(speech), "launch.reprompt", "card.title");
 }
 
 ResponseBuilder goodbye(HandlerInput& input) {
   Speaker speaker(input);
-  return closing_turn(speaker, speaker.say("goodbye"));
+  return closing_turn(speaker, speaker.say(local_now(input).night() ? "goodbye.night" : "goodbye"));
+}
+
+// From 21:00 to 06:00 every answer is spoken slower and softer (exercises already are).
+// On a device with a screen, what was said is also shown: the card's title and text, unless the
+// handler rendered something of its own (an exercise step, a chart). Never without APL.
+void show_on_screen(HandlerInput& input, ResponseBuilder& builder) {
+  if (!input.envelope.supports("Alexa.Presentation.APL")) return;
+  const auto& card = builder.card();
+  if (!card.is_object() || !card.contains("title")) return;
+  for (const auto& directive : builder.directives()) {
+    if (directive.value("type", "") == "Alexa.Presentation.APL.RenderDocument") return;
+  }
+  const auto text = card.value("content", card.value("text", std::string()));
+  builder.directive(skill::apl_text_card("feel-again", card.value("title", ""), text));
+}
+
+void quiet_at_night(HandlerInput& input, ResponseBuilder& builder) {
+  const auto& speech = builder.speech();
+  if (!speech || speech->inner().find("<prosody") != std::string::npos || !local_now(input).night()) {
+    return;
+  }
+  const auto quiet = [](const skill::Ssml& ssml) {
+    return skill::Ssml::from_trusted(std::string(kQuietProsody) + ssml.inner() + "</prosody>");
+  };
+  builder.speak(quiet(*speech));
+  if (const auto& reprompt = builder.reprompt()) builder.ask(quiet(*reprompt));
 }
 
 // Misunderstandings escalate gently: an example first, then two things to say, then a
@@ -154,8 +188,12 @@ skill::Dispatcher build_dispatcher(const Knowledge& knowledge) {
   add_practice_handlers(dispatcher, knowledge);
   add_journal_handlers(dispatcher, knowledge);
   add_consent_handlers(dispatcher, knowledge);
+  add_checkin_handlers(dispatcher, knowledge);
+  add_reminder_handlers(dispatcher);
   add_faq_handlers(dispatcher, knowledge);
   add_core_handlers(dispatcher, knowledge);
+  dispatcher.add_response_interceptor(show_on_screen);
+  dispatcher.add_response_interceptor(quiet_at_night);
   dispatcher.add_response_interceptor(remember_last_turn);
   // A turn the skill understood resets the gentle fallback escalation; an unknown intent is
   // a miss like the fallback itself.

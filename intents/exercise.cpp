@@ -17,7 +17,7 @@ constexpr double kMinSpreadPause = 1;
 
 // Measured as it will be said: at the exercise's slower rate.
 double spoken_seconds(const std::string& ssml) {
-  return skill::spoken_timing(std::string(kExerciseProsody) + ssml + "</prosody>").total();
+  return skill::spoken_timing(std::string(kQuietProsody) + ssml + "</prosody>").total();
 }
 
 const std::string& first_variant(const skill::LocaleSpeech& speech, std::string_view key) {

@@ -75,8 +75,9 @@ struct ExercisePlan {
 };
 
 inline constexpr double kRoundSeconds = 150;
-// Exercises are spoken at this rate and volume (VOICE.md: slower and softer).
-inline constexpr std::string_view kExerciseProsody = R"(<prosody rate="90%" volume="soft">)";
+// Exercises, and everything at night, are spoken at this rate and volume (VOICE.md: slower and
+// softer).
+inline constexpr std::string_view kQuietProsody = R"(<prosody rate="90%" volume="soft">)";
 
 // The plan for exercise at minutes (clamped to 1..10), in a locale's words (the first variant
 // of each key).

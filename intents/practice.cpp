@@ -7,6 +7,7 @@
 #include "intents/journal.hpp"
 #include "intents/speaker.hpp"
 #include "intents/turns.hpp"
+#include "skill/apl.hpp"
 #include "skill/nlu.hpp"
 #include "skill/ssml.hpp"
 
@@ -120,10 +121,21 @@ ResponseBuilder say_round(HandlerInput& input, Position position, const Ssml& be
     words.append(speaker.say("exercise.between"));
     reprompt = speaker.say("exercise.between.reprompt");
   }
-  speech.append(Ssml::from_trusted(std::string(kExerciseProsody) + words.inner() + "</prosody>"));
+  // All of it slower and softer, what came before the exercise's words included.
+  speech.append(words);
+  speech = Ssml::from_trusted(std::string(kQuietProsody) + speech.inner() + "</prosody>");
   const auto name = name_of(speaker, exercise);
-  return open_turn(speech, reprompt, speaker.card_text("exercise.card.title", {{"name", name}}),
-                   skill::ssml_to_plain_text(words.inner()));
+  auto builder =
+      open_turn(speech, reprompt, speaker.card_text("exercise.card.title", {{"name", name}}),
+                skill::ssml_to_plain_text(words.inner()));
+  if (input.envelope.supports("Alexa.Presentation.APL")) {
+    // The screen shows the round's first step, and where it is in the exercise.
+    const auto round = plan.round_of(first);
+    builder.directive(skill::apl_exercise_step(
+        "exercise", name, skill::ssml_to_plain_text(plan.steps[first].words),
+        static_cast<int>(round) + 1, static_cast<int>(plan.round_starts.size())));
+  }
+  return builder;
 }
 
 // AMAZON.NUMBER comes as digits; some simulators pass the words on ("five").

@@ -264,6 +264,26 @@ struct LocaleModel {
   InteractionModel model;
 };
 
+// A sample as Alexa tells utterances apart: its shape, with each slot as its type. "{topic}"
+// and "{rating}" are different utterances when one is a TOPIC and the other a number; two
+// slots of one type in the same place are the same utterance whatever they are called.
+std::string typed_shape(const ModelIntent& intent, const std::vector<SamplePart>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    std::string text;
+    if (part.is_slot) {
+      const auto* slot = intent.slot(part.text);
+      text = "{" + (slot != nullptr ? slot->type : std::string()) + "}";
+    } else {
+      text = normalize_utterance(part.text);
+    }
+    if (text.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += text;
+  }
+  return out;
+}
+
 void check_samples(const LocaleModel& entry, const std::optional<BuiltinPhrases>& phrases,
                    Problems& problems) {
   const auto& model = entry.model;
@@ -301,7 +321,7 @@ void check_samples(const LocaleModel& entry, const std::optional<BuiltinPhrases>
       if (search_query && slots > 1) {
         problems.push_back(in + "an AMAZON.SearchQuery slot must be the only slot in a sample");
       }
-      const auto shape = sample_shape(sample);
+      const auto shape = typed_shape(intent, *parts);
       const auto [it, inserted] = shapes.emplace(shape, std::make_pair(intent.name, sample));
       if (inserted) continue;
       if (it->second.first == intent.name) {

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "skill/local_time.hpp"
+
 namespace feel::skill {
 namespace {
 
@@ -51,6 +53,10 @@ void validate(ServeConfig& config) {
   }
   if (!config.trusted_roots.empty()) require_readable_file(config.trusted_roots, "--trusted-roots");
   if (!config.cert_fetch_ca.empty()) require_readable_file(config.cert_fetch_ca, "--cert-fetch-ca");
+  if (!known_time_zone(config.default_time_zone)) {
+    throw ConfigError("--default-time-zone " + config.default_time_zone +
+                      ": not a time zone this machine knows (e.g. Europe/London, America/Chicago)");
+  }
   if (!config.cert_mirror.empty() && config.cert_mirror.rfind("https://", 0) != 0) {
     throw ConfigError("--cert-mirror " + config.cert_mirror +
                       ": the mirror must be an https:// URL");
@@ -139,6 +145,17 @@ void add_serve_flags(CLI::App& app, ServeConfig& config) {
                  "without it nothing kept can be read")
       ->envname(env("secret-file"))
       ->capture_default_str();
+  app.add_option("--default-time-zone", config.default_time_zone,
+                 "IANA time zone used when a device's cannot be read in time from the Alexa "
+                 "settings API (night-time answers, the dates of check-ins)")
+      ->envname(env("default-time-zone"))
+      ->capture_default_str();
+  app.add_option("--alexa-api-allow", config.alexa_api_allow,
+                 "Also allow calling this host (host or host:port, http or https) as a "
+                 "request's apiEndpoint, besides Amazon's API hosts: a local stand-in "
+                 "(repeatable; in the environment, comma-separated)")
+      ->envname(env("alexa-api-allow"))
+      ->delimiter(',');
   app.add_option("--threads", config.threads,
                  "Worker threads kept ready; more start on demand up to --max-connections")
       ->envname(env("threads"))

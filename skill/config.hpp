@@ -31,6 +31,8 @@ struct ServeConfig {
   std::string content_dir;
   std::string db = "feel-again.db";
   std::string secret_file = "feel-again.secret";
+  std::string default_time_zone = "UTC";
+  std::vector<std::string> alexa_api_allow;
   int threads = 8;
   int max_connections = 512;
   std::string log_format = "text";

@@ -80,11 +80,13 @@ DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalo
                                     std::uint64_t seed,
                                     std::chrono::system_clock::time_point now) const {
   UserMemory nothing_kept({}, {});
-  return dispatch(envelope, catalog, nothing_kept, seed, now);
+  OfflineDevice offline("UTC");
+  return dispatch(envelope, catalog, nothing_kept, offline, seed, now);
 }
 
 DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
-                                    UserMemory& memory, std::uint64_t seed,
+                                    UserMemory& memory, DeviceServices& device,
+                                    std::uint64_t seed,
                                     std::chrono::system_clock::time_point now) const {
   nlohmann::json attributes = envelope.session && envelope.session->attributes.is_object()
                                   ? envelope.session->attributes
@@ -95,7 +97,7 @@ DispatchResult Dispatcher::dispatch(const Envelope& envelope, const SpeechCatalo
     attributes.erase(it);
   }
   HandlerInput input{envelope, attributes, catalog.for_locale(envelope.request.locale), memory,
-                     std::move(state), seed, now};
+                     device, std::move(state), seed, now};
   DispatchResult result;
   const auto finish = [&](ResponseBuilder builder) {
     for (const auto& interceptor : response_interceptors_) interceptor(input, builder);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "skill/content.hpp"
+#include "skill/device.hpp"
 #include "skill/memory.hpp"
 #include "skill/request.hpp"
 #include "skill/response.hpp"
@@ -23,13 +24,14 @@
 namespace feel::skill {
 
 // What a handler is given: the parsed request, the conversation state it may change, the
-// speech for the request's locale, what is kept about the person across sessions, and the
-// only clock and randomness it may use.
+// speech for the request's locale, what is kept about the person across sessions, what it may
+// ask of the device (time zone, reminders), and the only clock and randomness it may use.
 struct HandlerInput {
   const Envelope& envelope;
   nlohmann::json& attributes;  // sessionAttributes in, and out again with the response
   const LocaleSpeech& speech;
   UserMemory& memory;
+  DeviceServices& device;
   // The conversation state the request arrived in (sessionAttributes "state": "exercise",
   // "journal", ...). The dispatcher takes it out of the attributes before any handler runs, so
   // a state lasts one turn unless the handler that answers sets it again.
@@ -87,9 +89,10 @@ class Dispatcher {
   // Never throws: with no handler that fits and no error handler, the answer is an empty,
   // valid response.
   [[nodiscard]] DispatchResult dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
-                                        UserMemory& memory, std::uint64_t seed,
+                                        UserMemory& memory, DeviceServices& device,
+                                        std::uint64_t seed,
                                         std::chrono::system_clock::time_point now) const;
-  // The same with nothing kept across sessions.
+  // The same with nothing kept across sessions and no device services (UTC).
   [[nodiscard]] DispatchResult dispatch(const Envelope& envelope, const SpeechCatalog& catalog,
                                         std::uint64_t seed,
                                         std::chrono::system_clock::time_point now) const;

@@ -105,9 +105,13 @@ HttpReply AlexaEndpoint::handle(std::string_view cert_chain_url, std::string_vie
     }
   }
 
+  // Handlers see the request's own time: when Alexa sent it (within 150 s of ours when
+  // verifying), so a recorded conversation answers the same on any day.
+  const auto stamp = parse_timestamp(request.timestamp);
+  const auto request_time = stamp ? *stamp : now;
   const auto seed = std::hash<std::string>{}(request.request_id) ^
                     static_cast<std::uint64_t>(now.time_since_epoch().count());
-  auto result = core_.answer(envelope, seed, now);
+  auto result = core_.answer(envelope, seed, request_time);
   for (const auto& adjustment : result.response.adjustments) {
     log::warn("response adjusted to fit Alexa's limits",
               {{"request_id", request.request_id}, {"adjustment", adjustment}});

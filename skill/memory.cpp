@@ -84,6 +84,38 @@ UserMemory::NoteStatus UserMemory::last_note(std::string& text) {
   }
 }
 
+bool UserMemory::keep_checkin(std::string_view day, const nlohmann::json& checkin,
+                              std::chrono::system_clock::time_point now) {
+  if (user_.empty()) return false;
+  try {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    services_.store->add_checkin(user_, day, services_.vault->seal(checkin.dump(), user_), seconds);
+    return true;
+  } catch (const std::exception& error) {
+    fail("keep check-in", error);
+    return false;
+  }
+}
+
+std::optional<std::vector<UserMemory::CheckIn>> UserMemory::checkins_since(
+    std::string_view since_day) {
+  if (user_.empty()) return std::nullopt;
+  try {
+    std::vector<CheckIn> found;
+    for (const auto& stored : services_.store->checkins(user_, since_day)) {
+      const auto opened = services_.vault->open(stored.sealed, user_);
+      if (!opened) throw StorageError("a check-in does not open with this server's secret");
+      auto data = nlohmann::json::parse(*opened, nullptr, false);
+      if (data.is_object()) found.push_back({stored.day, std::move(data)});
+    }
+    return found;
+  } catch (const std::exception& error) {
+    fail("read check-ins", error);
+    return std::nullopt;
+  }
+}
+
 bool UserMemory::erase() {
   if (user_.empty()) return false;
   try {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,16 @@ class UserMemory {
   [[nodiscard]] bool keep_note(std::string_view text, std::chrono::system_clock::time_point now);
   enum class NoteStatus { found, none, failed };
   [[nodiscard]] NoteStatus last_note(std::string& text);
+
+  // Seals and keeps a check-in (any JSON) under the listener's local date.
+  [[nodiscard]] bool keep_checkin(std::string_view day, const nlohmann::json& checkin,
+                                  std::chrono::system_clock::time_point now);
+  struct CheckIn {
+    std::string day;
+    nlohmann::json data;
+  };
+  // The check-ins from since_day on, oldest first; nullopt when they could not be read.
+  [[nodiscard]] std::optional<std::vector<CheckIn>> checkins_since(std::string_view since_day);
 
   // Removes everything kept for this person.
   [[nodiscard]] bool erase();

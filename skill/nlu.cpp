@@ -1,6 +1,7 @@
 #include "skill/nlu.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <utility>
 
@@ -199,12 +200,68 @@ std::optional<int> spoken_number(std::string_view words) {
   return any ? std::optional<int>(total) : std::nullopt;
 }
 
+std::optional<std::string> spoken_time(std::string_view words) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : std::string(words) + " ") {
+    if (c == ' ' || c == ':') {
+      if (!part.empty()) parts.push_back(part);
+      part.clear();
+    } else if (c != '.') {
+      part += c;
+    }
+  }
+  bool pm = false;
+  bool am = false;
+  if (!parts.empty() && (parts.back() == "pm" || parts.back() == "am")) {
+    pm = parts.back() == "pm";
+    am = !pm;
+    parts.pop_back();
+  }
+  int hour = -1;
+  int minute = 0;
+  if (parts.size() >= 3 && parts[0] == "half" && parts[1] == "past") {
+    const auto h = spoken_number(parts[2]);
+    if (!h) return std::nullopt;
+    hour = *h;
+    minute = 30;
+  } else if (!parts.empty()) {
+    const auto h = spoken_number(parts[0]);
+    if (!h) return std::nullopt;
+    hour = *h;
+    if (parts.size() > 1 && parts[1] != "o'clock") {
+      std::string rest;
+      for (std::size_t i = 1; i < parts.size(); ++i) rest += (i > 1 ? " " : "") + parts[i];
+      const auto m = spoken_number(rest);
+      if (!m) return std::nullopt;
+      minute = *m;
+    }
+  }
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return std::nullopt;
+  if (pm && hour < 12) hour += 12;
+  if (am && hour == 12) hour = 0;
+  char text[8];
+  std::snprintf(text, sizeof text, "%02d:%02d", hour, minute);
+  return std::string(text);
+}
+
 HeardSlot Nlu::hear(const ModelSlot& slot, const std::string& words) const {
   HeardSlot heard{slot.name, slot.type, words, MatchStatus::none, {}, {}};
+  // Alexa sends AMAZON.TIME as "21:30".
+  if (slot.type == "AMAZON.TIME") {
+    if (const auto time = spoken_time(words)) {
+      heard.value = *time;
+      heard.resolution = MatchStatus::match;
+      heard.id = *time;
+    }
+    return heard;
+  }
   // Alexa sends AMAZON.NUMBER as digits ("two" arrives as "2"), or "?" when it is not a number.
   if (slot.type == "AMAZON.NUMBER") {
     const auto number = spoken_number(words);
     heard.value = number ? std::to_string(*number) : "?";
+    heard.resolution = number ? MatchStatus::match : MatchStatus::no_match;
+    if (number) heard.id = *heard.value;
     return heard;
   }
   const auto* type = model_.type(slot.type);

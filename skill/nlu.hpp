@@ -97,6 +97,9 @@ struct SamplePart {
 // samples with the same shape are the same utterance, whatever their slots are called.
 [[nodiscard]] std::string sample_shape(std::string_view sample);
 
+// A time said in words ("nine thirty pm", "half past nine", "21:30"), as AMAZON.TIME resolves it:
+// "21:30".
+[[nodiscard]] std::optional<std::string> spoken_time(std::string_view words);
 // A number said in words ("twenty five", "three") or digits, as AMAZON.NUMBER resolves it.
 [[nodiscard]] std::optional<int> spoken_number(std::string_view words);
 

@@ -50,6 +50,9 @@ class ResponseBuilder {
   ResponseBuilder& can_fulfill(nlohmann::json can_fulfill_intent);
 
   [[nodiscard]] const std::optional<Ssml>& speech() const { return speech_; }
+  // The card as Alexa receives it ({} when none), and the directives so far.
+  [[nodiscard]] const nlohmann::json& card() const { return card_; }
+  [[nodiscard]] const nlohmann::json& directives() const { return directives_; }
   [[nodiscard]] const std::optional<Ssml>& reprompt() const { return reprompt_; }
 
   // Serialises and enforces the limits: speech and reprompt shortened at a sentence

@@ -96,7 +96,8 @@ json slot_json(const HeardSlot& slot) {
   j["value"] = *slot.value;
   j["source"] = "USER";
   json simple = {{"type", "Simple"}, {"value", *slot.value}};
-  if (slot.resolution != MatchStatus::none) {
+  // Amazon's own types (a number, a time) arrive as values, without entity resolution.
+  if (slot.resolution != MatchStatus::none && slot.type.rfind("AMAZON.", 0) != 0) {
     json authority = {{"authority", std::string("amzn1.er-authority.echo-sdk.") + kApplicationId +
                                         "." + slot.type}};
     if (slot.resolution == MatchStatus::match) {

@@ -77,7 +77,16 @@ std::unique_ptr<SkillCore> load_core(const ServeConfig& config) {
   } catch (const StorageError& error) {
     throw ConfigError(std::string(error.what()) + " (check --db)");
   }
-  return SkillCore::load(config.content_dir, std::move(store), std::move(vault));
+  AlexaApiOptions api_options;
+  api_options.allowed_hosts = config.alexa_api_allow;
+  std::unique_ptr<AlexaApi> api;
+  try {
+    api = std::make_unique<AlexaApi>(std::move(api_options));
+  } catch (const std::exception& error) {
+    throw ConfigError(std::string(error.what()) + " (check --alexa-api-allow)");
+  }
+  return SkillCore::load(config.content_dir, std::move(store), std::move(vault), std::move(api),
+                         config.default_time_zone);
 }
 
 }  // namespace

@@ -25,6 +25,16 @@ const std::vector<const char*> kMigrations = {
       );
       CREATE INDEX notes_by_user ON notes (user, id);
     )sql",
+    R"sql(
+      CREATE TABLE checkins (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        day TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        created INTEGER NOT NULL
+      );
+      CREATE INDEX checkins_by_user ON checkins (user, day);
+    )sql",
 };
 
 class Statement {
@@ -144,10 +154,31 @@ class SqliteStore final : public Store {
     return count.integer(0);
   }
 
+  void add_checkin(std::string_view user, std::string_view day, std::string_view sealed,
+                   std::int64_t unix_time) override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(*this);
+    Statement insert(db_, "INSERT INTO checkins (user, day, sealed, created) VALUES (?, ?, ?, ?)");
+    insert.bind(1, user).bind(2, day).bind_blob(3, sealed).bind(4, unix_time);
+    insert.step("cannot keep a check-in");
+    transaction.commit();
+  }
+
+  std::vector<StoredCheckIn> checkins(std::string_view user, std::string_view since_day) override {
+    std::lock_guard lock(mutex_);
+    Statement select(db_,
+                     "SELECT day, sealed FROM checkins WHERE user = ? AND day >= ? ORDER BY day, id");
+    select.bind(1, user).bind(2, since_day);
+    std::vector<StoredCheckIn> found;
+    while (select.step("cannot read check-ins")) found.push_back({select.text(0), select.text(1)});
+    return found;
+  }
+
   void erase(std::string_view user) override {
     std::lock_guard lock(mutex_);
     Transaction transaction(*this);
-    for (const auto* sql : {"DELETE FROM notes WHERE user = ?", "DELETE FROM profiles WHERE user = ?"}) {
+    for (const auto* sql : {"DELETE FROM notes WHERE user = ?", "DELETE FROM checkins WHERE user = ?",
+                            "DELETE FROM profiles WHERE user = ?"}) {
       Statement erase_rows(db_, sql);
       erase_rows.bind(1, user);
       erase_rows.step("cannot erase a user's data");

@@ -3,7 +3,7 @@
 // What the skill keeps about a person between sessions, behind one interface, and its embedded
 // SQLite implementation. Everything is keyed by the user key from vault.hpp (never a raw
 // Alexa userId). A profile is a small JSON document (consent answers, the paused exercise,
-// recent journal prompts); notes are kept apart, already sealed by the vault.
+// recent journal prompts); notes and check-ins are kept apart, already sealed by the vault.
 //
 // Every method either does all it says, durably, or throws StorageError: a caller that gets
 // no exception may tell the person it was saved.
@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,11 @@ namespace feel::skill {
 class StorageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+struct StoredCheckIn {
+  std::string day;  // the listener's local date, "2026-11-27"
+  std::string sealed;
 };
 
 class Store {
@@ -39,6 +45,12 @@ class Store {
   // The sealed text of the user's most recent note.
   [[nodiscard]] virtual std::optional<std::string> last_note(std::string_view user) = 0;
   [[nodiscard]] virtual std::int64_t note_count(std::string_view user) = 0;
+
+  virtual void add_checkin(std::string_view user, std::string_view day, std::string_view sealed,
+                           std::int64_t unix_time) = 0;
+  // The user's check-ins from since_day on, oldest first.
+  [[nodiscard]] virtual std::vector<StoredCheckIn> checkins(std::string_view user,
+                                                            std::string_view since_day) = 0;
 
   // Everything kept for user, in one transaction.
   virtual void erase(std::string_view user) = 0;

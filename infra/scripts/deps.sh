@@ -3,7 +3,7 @@
 
 FEEL_AGAIN_PACKAGES=(
   build-essential cmake pkg-config ca-certificates openssl
-  libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcli11-dev libsimdjson-dev libsqlite3-dev catch2
+  libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcli11-dev libsimdjson-dev libsqlite3-dev libhowardhinnant-date-dev tzdata catch2
 )
 
 # Installs whatever of the list is missing (apt-get update first, once).

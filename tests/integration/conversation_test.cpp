@@ -13,6 +13,15 @@
 // and the count starts again), "heard_contains": words, "not_heard_before": key (whichever
 // of the key's variants are said now were never said earlier in the conversation)}.
 //
+// Time and device: each request carries the turn's "at" (ISO 8601), else the file's "at", else
+// a fixed weekday afternoon, so answers never depend on when the tests run. Requests call the
+// Alexa APIs on a local stand-in; the file's "device" says what it answers: {"time_zone":
+// IANA name (absent: no answer, the service's default UTC), "slow": true (answers after the
+// service has given up), "reminders": "ok" or "unauthorized"}. A turn with "screen": true comes
+// from a device with APL. More "expect": "quiet": bool (spoken slower and softer), "apl": bool
+// (an APL document is rendered), "apl_key": a key whose words are in its data,
+// "permissions_card": true.
+//
 // A conversation's turns all come from one person (a user id of its own per file and
 // locale), so what the skill keeps carries from session to session. Besides speech, a turn
 // may be {"new_session": true, ...} (a new session: a later visit, the attributes gone),
@@ -21,8 +30,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -93,8 +106,14 @@ json slot_json(const std::string& name, const json& spec) {
   return slot;
 }
 
+// Where the service reaches the Alexa APIs, and who is asking.
+struct Device {
+  std::string api_endpoint;
+  std::string device_id;
+};
+
 json request_for(const json& turn, const json& attributes, bool is_new, const std::string& locale,
-                 const std::string& user_id) {
+                 const std::string& user_id, const Device& device, const std::string& at) {
   if (turn.contains("event")) {
     auto envelope = feel::test::request_envelope(turn["event"].get<std::string>() == "skill-disabled"
                                                      ? "skill-event-disabled"
@@ -107,7 +126,17 @@ json request_for(const json& turn, const json& attributes, bool is_new, const st
   envelope["session"]["new"] = is_new;
   envelope["session"]["attributes"] = attributes;
   envelope["session"]["user"]["userId"] = user_id;
-  if (envelope.contains("context")) envelope["context"]["System"]["user"]["userId"] = user_id;
+  envelope["request"]["timestamp"] = turn.value("at", at);
+  auto& system = envelope["context"]["System"];
+  system["user"]["userId"] = user_id;
+  system["apiEndpoint"] = device.api_endpoint;
+  system["apiAccessToken"] = "test-api-token";
+  system["device"]["deviceId"] = device.device_id;
+  system["device"]["supportedInterfaces"] = json::object();
+  if (turn.value("screen", false)) {
+    system["device"]["supportedInterfaces"]["Alexa.Presentation.APL"] = {
+        {"runtime", {{"maxVersion", "2023.2"}}}};
+  }
   if (!turn.value("launch", false)) {
     json slots = json::object();
     const auto specs = turn.value("slots", json::object());
@@ -203,7 +232,30 @@ void check_turn(const json& expect, const json& body, const std::string& locale,
   if (expect.value("same_speech_as_previous", false)) CHECK(ssml == previous_speech);
   if (expect.contains("cue_pauses")) check_cue_pauses(expect["cue_pauses"], ssml, locale);
   if (expect.contains("heard_contains")) {
-    CHECK(plain.find(expect["heard_contains"].get<std::string>()) != std::string::npos);
+    for (const auto& words : expect["heard_contains"].is_array() ? expect["heard_contains"]
+                                                                   : json::array({expect["heard_contains"]})) {
+      CHECK(plain.find(words.get<std::string>()) != std::string::npos);
+    }
+  }
+  if (expect.contains("quiet")) {
+    const bool quiet = ssml.rfind(R"(<speak><prosody rate="90%" volume="soft">)", 0) == 0;
+    CHECK(quiet == expect["quiet"].get<bool>());
+  }
+  const auto directives = response.value("directives", json::array());
+  const auto apl = std::find_if(directives.begin(), directives.end(), [](const json& d) {
+    return d.value("type", "") == "Alexa.Presentation.APL.RenderDocument";
+  });
+  if (expect.contains("apl")) CHECK((apl != directives.end()) == expect["apl"].get<bool>());
+  if (expect.contains("apl_key")) {
+    REQUIRE(apl != directives.end());
+    CHECK((*apl)["document"].value("type", "") == "APL");
+    const auto key = expect["apl_key"].get<std::string>();
+    const auto words = feel::skill::ssml_to_plain_text(catalog().for_locale(locale).at(key).front());
+    CAPTURE(key, words);
+    CHECK((*apl)["datasources"].dump().find(words) != std::string::npos);
+  }
+  if (expect.value("permissions_card", false)) {
+    CHECK(response["card"].value("type", "") == "AskForPermissionsConsent");
   }
   if (expect.contains("card_title_key")) {
     const auto title = response["card"]["title"].get<std::string>();
@@ -212,10 +264,74 @@ void check_turn(const json& expect, const json& body, const std::string& locale,
   }
 }
 
+// The Alexa APIs as a local stand-in: each device's time zone, and reminders, as its
+// conversation file says.
+class AlexaStandIn {
+ public:
+  AlexaStandIn() {
+    server_.Get(R"(/v2/devices/([^/]+)/settings/System.timeZone)",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  const auto device = settings(request.matches[1]);
+                  if (device.value("slow", false)) std::this_thread::sleep_for(std::chrono::seconds(3));
+                  if (!device.contains("time_zone")) {
+                    response.status = 404;
+                    return;
+                  }
+                  response.set_content(json(device["time_zone"]).dump(), "application/json");
+                });
+    server_.Post("/v1/alerts/reminders", [this](const httplib::Request& request,
+                                                httplib::Response& response) {
+      // The device is not in the body: the token stands for it, and every test device agrees.
+      if (request.get_header_value("Authorization") != "Bearer test-api-token" ||
+          reminders_refused_) {
+        response.status = 401;
+        return;
+      }
+      response.status = 201;
+      response.set_content(R"({"alertToken":"alert-1"})", "application/json");
+    });
+    server_.Delete(R"(/v1/alerts/reminders/([^/]+))",
+                   [](const httplib::Request&, httplib::Response& response) { response.status = 200; });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~AlexaStandIn() {
+    server_.stop();
+    thread_.join();
+  }
+  AlexaStandIn(const AlexaStandIn&) = delete;
+  AlexaStandIn& operator=(const AlexaStandIn&) = delete;
+
+  [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::string endpoint() const { return "http://" + host(); }
+  void set(const std::string& device_id, const json& device) {
+    std::lock_guard lock(mutex_);
+    devices_[device_id] = device;
+    reminders_refused_ = device.value("reminders", "ok") == "unauthorized";
+  }
+
+ private:
+  json settings(const std::string& device_id) {
+    std::lock_guard lock(mutex_);
+    const auto it = devices_.find(device_id);
+    return it == devices_.end() ? json::object() : it->second;
+  }
+
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::map<std::string, json> devices_;
+  std::atomic<bool> reminders_refused_{false};
+};
+
 }  // namespace
 
 TEST_CASE("conversations from the data files go as written", "[conversation]") {
-  const auto config = feel::test::local_config();
+  AlexaStandIn stand_in;
+  auto config = feel::test::local_config();
+  config.alexa_api_allow = {stand_in.host()};
   feel::test::RunningServer server(config);
   auto client = server.client();
   std::vector<std::filesystem::path> files;
@@ -232,7 +348,11 @@ TEST_CASE("conversations from the data files go as written", "[conversation]") {
     const auto locales = conversation.value("locales", json::array({"en-US"}));
     for (const auto& locale : locales) {
       CAPTURE(locale);
-      const auto user_id = "amzn1.ask.account.test-" + file.stem().string() + "-" + locale.get<std::string>();
+      const auto who = file.stem().string() + "-" + locale.get<std::string>();
+      const auto user_id = "amzn1.ask.account.test-" + who;
+      const Device device{stand_in.endpoint(), "amzn1.ask.device.test-" + who};
+      stand_in.set(device.device_id, conversation.value("device", json::object()));
+      const auto at = conversation.value("at", std::string("2026-11-18T15:00:00Z"));
       json attributes = json::object();
       std::string previous_speech;
       int number = 0;
@@ -245,7 +365,7 @@ TEST_CASE("conversations from the data files go as written", "[conversation]") {
           attributes = json::object();
           is_new = true;
         }
-        const auto envelope = request_for(turn, attributes, is_new, locale, user_id);
+        const auto envelope = request_for(turn, attributes, is_new, locale, user_id, device, at);
         is_new = false;
         std::optional<StorageLock> lock;
         if (turn.value("lock_storage", false)) lock.emplace(config.db);

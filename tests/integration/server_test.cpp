@@ -68,6 +68,7 @@ json intent_request(std::string_view name, std::string locale = "en-US") {
   auto envelope = request_envelope("intent-help");
   envelope["request"]["intent"]["name"] = name;
   envelope["request"]["locale"] = locale;
+  envelope["request"]["timestamp"] = feel::test::kAfternoon;
   return envelope;
 }
 
@@ -117,6 +118,7 @@ TEST_CASE("a launch greets, gives the disclaimer and asks what to do", "[server]
     CAPTURE(locale);
     auto envelope = request_envelope("launch");
     envelope["request"]["locale"] = locale;
+    envelope["request"]["timestamp"] = feel::test::kAfternoon;
     const auto body = post_ok(*client, envelope);
     check_open_turn(body);
     const auto speech = speech_of(body);
@@ -202,6 +204,7 @@ TEST_CASE("the same greeting variant never comes twice in a row", "[server][inte
   for (int turn = 0; turn < 12; ++turn) {
     auto envelope = request_envelope("launch");
     envelope["session"]["attributes"] = attributes;
+    envelope["request"]["timestamp"] = feel::test::kAfternoon;
     const auto body = post_ok(*client, envelope);
     attributes = body["sessionAttributes"];
     const auto said = attributes["_said"]["launch.welcome"].get<int>();

@@ -17,6 +17,10 @@
 namespace feel::test {
 
 inline constexpr const char* kSkillId = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555";
+// A weekday afternoon (UTC, the default time zone): requests to a server that does not verify
+// can carry it, so that what depends on the time of day (night-time answers) does not depend
+// on when the tests run.
+inline constexpr const char* kAfternoon = "2026-11-18T15:00:00Z";
 
 // Loopback, a free port, the repo's speech content, unsigned requests accepted.
 [[nodiscard]] skill::ServeConfig local_config();

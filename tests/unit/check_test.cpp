@@ -291,9 +291,15 @@ TEST_CASE("samples must use declared slots and say each utterance once", "[check
     CHECK(reported(fixture.check(), {"AskQuestionIntent", "braces"}));
   }
   SECTION("the same sample in two intents, whatever the slots are called") {
-    fixture.intent_named("FreeformQuestionIntent")["samples"].push_back("tell me about {query}");
+    auto& freeform = fixture.intent_named("FreeformQuestionIntent");
+    freeform["slots"].push_back({{"name", "subject"}, {"type", "TOPIC"}});
+    freeform["samples"].push_back("tell me about {subject}");
     CHECK(reported(fixture.check(),
                    {"FreeformQuestionIntent", "conflicts with", "AskQuestionIntent"}));
+  }
+  SECTION("slots of different types make different utterances") {
+    fixture.intent_named("FreeformQuestionIntent")["samples"].push_back("tell me about {query}");
+    CHECK_FALSE(reported(fixture.check(), {"conflicts with"}));
   }
   SECTION("the same sample twice in one intent") {
     fixture.intent_named("AskQuestionIntent")["samples"].push_back("Tell me  about {topic}");
