@@ -254,9 +254,11 @@ std::optional<std::string> AlexaApi::time_zone(std::string_view endpoint, std::s
       warn_failed(kOperation, !target ? "endpoint not allowed" : "bad device id or token");
       return std::nullopt;
     }
+    // A device is asked through its own endpoint: the pair is what is cached.
+    const auto key = std::string(endpoint) + ' ' + std::string(device_id);
     {
       std::lock_guard lock(mutex_);
-      if (const auto it = zones_.find(device_id);
+      if (const auto it = zones_.find(key);
           it != zones_.end() && std::chrono::steady_clock::now() < it->second.expires) {
         return it->second.zone;
       }
@@ -278,7 +280,7 @@ std::optional<std::string> AlexaApi::time_zone(std::string_view endpoint, std::s
         warn_failed(kOperation, reply);
       }
     }
-    remember(device_id, zone);
+    remember(key, zone);
     return zone;
   } catch (...) {
     warn_failed(kOperation, "internal error");
@@ -286,7 +288,7 @@ std::optional<std::string> AlexaApi::time_zone(std::string_view endpoint, std::s
   }
 }
 
-void AlexaApi::remember(std::string_view device_id, std::optional<std::string> zone) {
+void AlexaApi::remember(std::string_view key, std::optional<std::string> zone) {
   const auto now = std::chrono::steady_clock::now();
   const auto expires = now + (zone ? options_.zone_ttl : options_.failure_ttl);
   std::lock_guard lock(mutex_);
@@ -294,7 +296,7 @@ void AlexaApi::remember(std::string_view device_id, std::optional<std::string> z
     std::erase_if(zones_, [now](const auto& entry) { return entry.second.expires <= now; });
     if (zones_.size() >= kMaxCachedZones) zones_.clear();
   }
-  zones_.insert_or_assign(std::string(device_id), CachedZone{std::move(zone), expires});
+  zones_.insert_or_assign(std::string(key), CachedZone{std::move(zone), expires});
 }
 
 AlexaApi::Created AlexaApi::create_daily_reminder(std::string_view endpoint, std::string_view token,

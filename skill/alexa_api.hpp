@@ -63,11 +63,11 @@ class AlexaApi {
     std::chrono::steady_clock::time_point expires;
   };
 
-  void remember(std::string_view device_id, std::optional<std::string> zone);
+  void remember(std::string_view key, std::optional<std::string> zone);
 
   AlexaApiOptions options_;
   std::mutex mutex_;
-  std::map<std::string, CachedZone, std::less<>> zones_;  // by device id
+  std::map<std::string, CachedZone, std::less<>> zones_;  // by "<endpoint> <device id>"
 };
 
 }  // namespace feel::skill

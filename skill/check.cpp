@@ -659,7 +659,7 @@ std::vector<ExerciseLength> measure_exercises(const SkillCore& core, const std::
           {"minutes", "AMAZON.NUMBER", std::to_string(minutes), MatchStatus::none, {}, {}}};
       // Start, then "next" until the exercise is over, as a listener would.
       for (int turn = 0; turn < 100; ++turn) {
-        const auto request = make_request(understood, session, {locale, "check", timestamp()});
+        const auto request = make_request(understood, session, {locale, "check", timestamp(), {}});
         auto parsed = parse_envelope(request.dump());
         const auto result =
             core.answer(std::get<Envelope>(parsed), 1, std::chrono::system_clock::now());

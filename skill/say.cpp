@@ -71,7 +71,8 @@ json envelope(const SessionState& session, const RequestContext& context, json r
                   {{"application", application},
                    {"user", user},
                    {"device", {{"deviceId", kDeviceId}, {"supportedInterfaces", json::object()}}},
-                   {"apiEndpoint", api_endpoint(context.locale)},
+                   {"apiEndpoint", context.api_endpoint.empty() ? api_endpoint(context.locale)
+                                                                 : context.api_endpoint},
                    {"apiAccessToken", kAccessToken}}}}},
                {"request", std::move(request)}};
   json s = {{"new", session.is_new},
@@ -249,7 +250,7 @@ Conversation::Conversation(Nlu nlu, Transport transport, Settings settings)
 
 RequestContext Conversation::next_context() const {
   return {settings_.locale, "amzn1.echo-api.request." + random_uuid(),
-          iso8601(std::chrono::system_clock::now())};
+          iso8601(std::chrono::system_clock::now()), settings_.api_endpoint};
 }
 
 void Conversation::start_session() {
@@ -358,8 +359,22 @@ Transport in_process_transport(const SayOptions& options) {
     const auto secret = options.secret_file.empty() ? options.db + ".secret" : options.secret_file;
     vault = std::make_unique<Vault>(Vault::from_secret_file(secret));
   }
-  std::shared_ptr<const SkillCore> core =
-      SkillCore::load(options.content_dir, std::move(store), std::move(vault));
+  std::unique_ptr<AlexaApi> api;
+  if (!options.api_endpoint.empty()) {
+    // The stand-in named by --api-endpoint is the one host besides Amazon's the skill may call.
+    const auto scheme_end = options.api_endpoint.find("://");
+    const auto host = scheme_end == std::string::npos ? options.api_endpoint
+                                                       : options.api_endpoint.substr(scheme_end + 3);
+    AlexaApiOptions api_options;
+    api_options.allowed_hosts = {host.substr(0, host.find('/'))};
+    try {
+      api = std::make_unique<AlexaApi>(std::move(api_options));
+    } catch (const std::exception& error) {
+      throw ConfigError("--api-endpoint " + options.api_endpoint + ": " + error.what());
+    }
+  }
+  std::shared_ptr<const SkillCore> core = SkillCore::load(
+      options.content_dir, std::move(store), std::move(vault), std::move(api), "UTC");
   auto next_seed = [seed, turn = std::uint64_t{0},
                     engine = std::mt19937_64{std::random_device{}()}]() mutable {
     return seed ? *seed + turn++ : engine();
@@ -439,6 +454,10 @@ void add_say_flags(CLI::App& app, SayOptions& options) {
   app.add_option("--secret-file", options.secret_file,
                  "In process, with --db: the server secret (default: <db>.secret, generated "
                  "when absent)");
+  app.add_option("--api-endpoint", options.api_endpoint,
+                 "The apiEndpoint requests carry, e.g. http://127.0.0.1:9000 for a local "
+                 "stand-in of the Alexa APIs (time zone, reminders); in process the skill may "
+                 "call it");
   app.add_option("--seed", options.seed,
                  "Seed for choosing among speech variants (default: random each turn)");
 }
@@ -470,6 +489,7 @@ int run_say(SayOptions& options, std::istream& in, std::ostream& out) {
   const bool terminal = &in == &std::cin && ::isatty(STDIN_FILENO) != 0;
   Conversation::Settings settings;
   settings.locale = options.locale;
+  settings.api_endpoint = options.api_endpoint;
   settings.echo = !terminal;
   settings.json = options.json;
   if (options.speak) {

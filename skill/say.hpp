@@ -34,6 +34,9 @@ struct SayOptions {
   std::string db;
   std::string secret_file;  // with db; default: beside it, "<db>.secret"
   std::optional<std::uint64_t> seed;  // fixed variant choices, for repeatable transcripts
+  // The apiEndpoint the requests carry (default: Amazon's for the locale). In process, the
+  // skill may call it: a local stand-in for the Alexa APIs (time zone, reminders).
+  std::string api_endpoint;
 };
 
 // The open session, as Alexa keeps it between turns.
@@ -49,6 +52,7 @@ struct RequestContext {
   std::string locale = "en-US";
   std::string request_id;
   std::string timestamp;  // ISO 8601, UTC
+  std::string api_endpoint;  // context.System.apiEndpoint; empty: Amazon's for the locale
 };
 
 // The envelope Alexa sends for what was understood: a LaunchRequest or an IntentRequest (every
@@ -75,6 +79,7 @@ class Conversation {
  public:
   struct Settings {
     std::string locale = "en-US";
+    std::string api_endpoint;  // where the skill is told to call the Alexa APIs (a stand-in)
     bool echo = false;  // print each line read: a piped transcript then reads as a dialogue
     bool json = false;
     // Called with the plain text of each answer (espeak-ng); may be empty.

@@ -26,8 +26,10 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# The Alexa APIs (time zone, reminders) are a stand-in the tests start on this port.
+api_port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 "$binary" serve --host 127.0.0.1 --port 0 --log-level info --db "$work/feel-again.db" \
-  --secret-file "$work/feel-again.secret" >"$log" 2>&1 &
+  --secret-file "$work/feel-again.secret" --alexa-api-allow "127.0.0.1:$api_port" >"$log" 2>&1 &
 server=$!
 
 # The server logs `listening url=http://127.0.0.1:PORT/alexa` once it has bound its port.
@@ -55,7 +57,8 @@ fi
 
 status=0
 # aws-sdk v2, a dependency of virtual-alexa, otherwise prints its end-of-support notice.
-FEEL_AGAIN_URL="$url" AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 node --test || status=$?
+FEEL_AGAIN_URL="$url" FEEL_AGAIN_API_PORT="$api_port" AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 \
+  node --test --test-concurrency=1 || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- feel-again serve log" >&2
   cat "$log" >&2

@@ -105,7 +105,7 @@ TEST_CASE("a request carries the session and the resolved slot", "[say]") {
   session.is_new = false;
   session.session_id = "amzn1.echo-api.session.test";
   session.attributes = {{"lastTopic", "trauma"}};
-  const RequestContext context{"en-GB", "amzn1.echo-api.request.test", "2026-11-27T10:00:00Z"};
+  const RequestContext context{"en-GB", "amzn1.echo-api.request.test", "2026-11-27T10:00:00Z", {}};
 
   const auto request =
       feel::skill::make_request(nlu.understand("what is emotional numbness"), session, context);
