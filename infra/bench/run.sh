@@ -246,7 +246,8 @@ run_scenario() {
   if [[ $kind == floor ]]; then
     cmd=("$floor_bin")
   else
-    cmd=("$service_bin" serve --log-level "$service_log_level" --skill-id "$skill_id")
+    cmd=("$service_bin" serve --log-level "$service_log_level" --skill-id "$skill_id"
+      --db "$runs/$id.db" --secret-file "$runs/$id.secret")
     if [[ $verify == off ]]; then
       cmd+=(--insecure-no-verify)
     else

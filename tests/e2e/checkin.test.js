@@ -1,42 +1,21 @@
 // A listener's check-ins over several days, end to end through virtual-alexa against a running
-// `feel-again serve`, with the Alexa APIs (device time zone, reminders) as a stand-in started
-// here on FEEL_AGAIN_API_PORT (run.sh allows the server to call it). Each request is stamped
+// `feel-again serve`, with the Alexa APIs (device time zone, reminders) as the stand-in of
+// alexa-stand-in.js started here on FEEL_AGAIN_API_PORT (run.sh allows the server to call it). Each request is stamped
 // with a chosen day, as Alexa stamps it, so the days pass in the test. Run through run.sh.
 
 'use strict';
 
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const path = require('node:path');
 const { test, after } = require('node:test');
 const { VirtualAlexa } = require('virtual-alexa');
 const { heard } = require('./speech');
+const { createStandIn } = require('./alexa-stand-in');
 
 const MODEL = path.resolve(
   __dirname, '..', '..', 'intents', 'skill-package', 'interactionModels', 'custom', 'en-US.json');
 
-const reminders = { created: [], deleted: [] };
-const standIn = http.createServer((request, response) => {
-  let body = '';
-  request.on('data', (chunk) => { body += chunk; });
-  request.on('end', () => {
-    if (request.method === 'GET' && request.url.endsWith('/settings/System.timeZone')) {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify('America/Chicago'));
-    } else if (request.method === 'POST' && request.url === '/v1/alerts/reminders') {
-      reminders.created.push(JSON.parse(body));
-      response.writeHead(201, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ alertToken: 'token-1' }));
-    } else if (request.method === 'DELETE' && request.url.startsWith('/v1/alerts/reminders/')) {
-      reminders.deleted.push(request.url.split('/').pop());
-      response.writeHead(200);
-      response.end();
-    } else {
-      response.writeHead(404);
-      response.end();
-    }
-  });
-});
+const { server: standIn, calls: reminders } = createStandIn('America/Chicago');
 after(() => standIn.close());
 
 test('a listener checks in on several days, hears the week, sets and stops a reminder',
