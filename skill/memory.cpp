@@ -7,10 +7,14 @@
 namespace feel::skill {
 
 UserMemory::UserMemory(MemoryServices services, std::string_view alexa_user_id)
-    : services_(services) {
-  if (services_.store != nullptr && services_.vault != nullptr && !alexa_user_id.empty()) {
-    user_ = services_.vault->user_key(alexa_user_id);
-  }
+    : services_(services),
+      alexa_user_id_(alexa_user_id),
+      available_(services_.store != nullptr && services_.vault != nullptr &&
+                 !alexa_user_id.empty()) {}
+
+const std::string& UserMemory::user() {
+  if (available_ && user_.empty()) user_ = services_.vault->user_key(alexa_user_id_);
+  return user_;
 }
 
 void UserMemory::fail(const char* operation, const std::exception& error) {
@@ -22,9 +26,9 @@ void UserMemory::fail(const char* operation, const std::exception& error) {
 void UserMemory::load() {
   if (profile_) return;
   profile_ = nlohmann::json::object();
-  if (user_.empty()) return;
+  if (!available_) return;
   try {
-    if (auto kept = services_.store->profile(user_)) {
+    if (auto kept = services_.store->profile(user())) {
       profile_ = std::move(*kept);
       known_ = true;
     }
@@ -45,9 +49,9 @@ bool UserMemory::known() {
 
 bool UserMemory::save() {
   load();
-  if (user_.empty()) return false;
+  if (!available_) return false;
   try {
-    services_.store->save_profile(user_, *profile_);
+    services_.store->save_profile(user(), *profile_);
     known_ = true;
     return true;
   } catch (const std::exception& error) {
@@ -57,11 +61,11 @@ bool UserMemory::save() {
 }
 
 bool UserMemory::keep_note(std::string_view text, std::chrono::system_clock::time_point now) {
-  if (user_.empty()) return false;
+  if (!available_) return false;
   try {
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    services_.store->add_note(user_, services_.vault->seal(text, user_), seconds);
+    services_.store->add_note(user(), services_.vault->seal(text, user()), seconds);
     return true;
   } catch (const std::exception& error) {
     fail("keep note", error);
@@ -70,11 +74,11 @@ bool UserMemory::keep_note(std::string_view text, std::chrono::system_clock::tim
 }
 
 UserMemory::NoteStatus UserMemory::last_note(std::string& text) {
-  if (user_.empty()) return NoteStatus::failed;
+  if (!available_) return NoteStatus::failed;
   try {
-    const auto sealed = services_.store->last_note(user_);
+    const auto sealed = services_.store->last_note(user());
     if (!sealed) return NoteStatus::none;
-    auto opened = services_.vault->open(*sealed, user_);
+    auto opened = services_.vault->open(*sealed, user());
     if (!opened) throw StorageError("a note does not open with this server's secret");
     text = std::move(*opened);
     return NoteStatus::found;
@@ -86,11 +90,11 @@ UserMemory::NoteStatus UserMemory::last_note(std::string& text) {
 
 bool UserMemory::keep_checkin(std::string_view day, const nlohmann::json& checkin,
                               std::chrono::system_clock::time_point now) {
-  if (user_.empty()) return false;
+  if (!available_) return false;
   try {
     const auto seconds =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    services_.store->add_checkin(user_, day, services_.vault->seal(checkin.dump(), user_), seconds);
+    services_.store->add_checkin(user(), day, services_.vault->seal(checkin.dump(), user()), seconds);
     return true;
   } catch (const std::exception& error) {
     fail("keep check-in", error);
@@ -100,11 +104,11 @@ bool UserMemory::keep_checkin(std::string_view day, const nlohmann::json& checki
 
 std::optional<std::vector<UserMemory::CheckIn>> UserMemory::checkins_since(
     std::string_view since_day) {
-  if (user_.empty()) return std::nullopt;
+  if (!available_) return std::nullopt;
   try {
     std::vector<CheckIn> found;
-    for (const auto& stored : services_.store->checkins(user_, since_day)) {
-      const auto opened = services_.vault->open(stored.sealed, user_);
+    for (const auto& stored : services_.store->checkins(user(), since_day)) {
+      const auto opened = services_.vault->open(stored.sealed, user());
       if (!opened) throw StorageError("a check-in does not open with this server's secret");
       auto data = nlohmann::json::parse(*opened, nullptr, false);
       if (data.is_object()) found.push_back({stored.day, std::move(data)});
@@ -117,9 +121,9 @@ std::optional<std::vector<UserMemory::CheckIn>> UserMemory::checkins_since(
 }
 
 bool UserMemory::erase() {
-  if (user_.empty()) return false;
+  if (!available_) return false;
   try {
-    services_.store->erase(user_);
+    services_.store->erase(user());
     profile_ = nlohmann::json::object();
     known_ = false;
     return true;

@@ -30,7 +30,7 @@ class UserMemory {
   UserMemory(MemoryServices services, std::string_view alexa_user_id);
 
   // Whether anything can be kept at all: a store, a vault and a user id.
-  [[nodiscard]] bool available() const { return !user_.empty(); }
+  [[nodiscard]] bool available() const { return available_; }
 
   // The person's profile ({} when nothing is kept, or when it could not be read). Changes are
   // kept only by save().
@@ -63,9 +63,13 @@ class UserMemory {
  private:
   void load();
   void fail(const char* operation, const std::exception& error);
+  // The HMAC user key, computed on first use (most turns keep nothing).
+  [[nodiscard]] const std::string& user();
 
   MemoryServices services_;
-  std::string user_;  // the HMAC user key; empty when there is no user or no vault
+  std::string_view alexa_user_id_;  // the request's; it outlives this memory
+  bool available_ = false;
+  std::string user_;
   std::optional<nlohmann::json> profile_;
   bool known_ = false;
   bool failed_ = false;

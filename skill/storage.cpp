@@ -1,5 +1,6 @@
 #include "skill/storage.hpp"
 
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -37,14 +38,14 @@ const std::vector<const char*> kMigrations = {
     )sql",
 };
 
+// A use of a statement the store prepared once and keeps; reset for its next use when done.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr) != SQLITE_OK) {
-      throw StorageError(std::string("cannot prepare a statement: ") + sqlite3_errmsg(db));
-    }
+  explicit Statement(sqlite3_stmt* kept) : statement_(kept) {}
+  ~Statement() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
   }
-  ~Statement() { sqlite3_finalize(statement_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -99,17 +100,21 @@ class SqliteStore final : public Store {
       exec("PRAGMA foreign_keys=ON", "cannot enable foreign keys");
       migrate(path);
     } catch (...) {
+      for (const auto& [sql, statement] : statements_) sqlite3_finalize(statement);
       sqlite3_close(db_);
       throw;
     }
   }
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    for (const auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+    sqlite3_close(db_);
+  }
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   std::optional<nlohmann::json> profile(std::string_view user) override {
     std::lock_guard lock(mutex_);
-    Statement select(db_, "SELECT profile FROM profiles WHERE user = ?");
+    Statement select(prepared("SELECT profile FROM profiles WHERE user = ?"));
     select.bind(1, user);
     if (!select.step("cannot read a profile")) return std::nullopt;
     auto parsed = nlohmann::json::parse(select.text(0), nullptr, false);
@@ -120,10 +125,9 @@ class SqliteStore final : public Store {
   void save_profile(std::string_view user, const nlohmann::json& profile) override {
     std::lock_guard lock(mutex_);
     Transaction transaction(*this);
-    Statement upsert(db_,
-                     "INSERT INTO profiles (user, profile, updated) VALUES (?, ?, unixepoch()) "
+    Statement upsert(prepared("INSERT INTO profiles (user, profile, updated) VALUES (?, ?, unixepoch()) "
                      "ON CONFLICT (user) DO UPDATE SET profile = excluded.profile, "
-                     "updated = excluded.updated");
+                     "updated = excluded.updated"));
     upsert.bind(1, user).bind(2, profile.dump());
     upsert.step("cannot save a profile");
     transaction.commit();
@@ -132,7 +136,7 @@ class SqliteStore final : public Store {
   void add_note(std::string_view user, std::string_view sealed, std::int64_t unix_time) override {
     std::lock_guard lock(mutex_);
     Transaction transaction(*this);
-    Statement insert(db_, "INSERT INTO notes (user, sealed, created) VALUES (?, ?, ?)");
+    Statement insert(prepared("INSERT INTO notes (user, sealed, created) VALUES (?, ?, ?)"));
     insert.bind(1, user).bind_blob(2, sealed).bind(3, unix_time);
     insert.step("cannot keep a note");
     transaction.commit();
@@ -140,7 +144,7 @@ class SqliteStore final : public Store {
 
   std::optional<std::string> last_note(std::string_view user) override {
     std::lock_guard lock(mutex_);
-    Statement select(db_, "SELECT sealed FROM notes WHERE user = ? ORDER BY id DESC LIMIT 1");
+    Statement select(prepared("SELECT sealed FROM notes WHERE user = ? ORDER BY id DESC LIMIT 1"));
     select.bind(1, user);
     if (!select.step("cannot read a note")) return std::nullopt;
     return select.text(0);
@@ -148,7 +152,7 @@ class SqliteStore final : public Store {
 
   std::int64_t note_count(std::string_view user) override {
     std::lock_guard lock(mutex_);
-    Statement count(db_, "SELECT count(*) FROM notes WHERE user = ?");
+    Statement count(prepared("SELECT count(*) FROM notes WHERE user = ?"));
     count.bind(1, user);
     count.step("cannot count notes");
     return count.integer(0);
@@ -158,7 +162,7 @@ class SqliteStore final : public Store {
                    std::int64_t unix_time) override {
     std::lock_guard lock(mutex_);
     Transaction transaction(*this);
-    Statement insert(db_, "INSERT INTO checkins (user, day, sealed, created) VALUES (?, ?, ?, ?)");
+    Statement insert(prepared("INSERT INTO checkins (user, day, sealed, created) VALUES (?, ?, ?, ?)"));
     insert.bind(1, user).bind(2, day).bind_blob(3, sealed).bind(4, unix_time);
     insert.step("cannot keep a check-in");
     transaction.commit();
@@ -166,8 +170,7 @@ class SqliteStore final : public Store {
 
   std::vector<StoredCheckIn> checkins(std::string_view user, std::string_view since_day) override {
     std::lock_guard lock(mutex_);
-    Statement select(db_,
-                     "SELECT day, sealed FROM checkins WHERE user = ? AND day >= ? ORDER BY day, id");
+    Statement select(prepared("SELECT day, sealed FROM checkins WHERE user = ? AND day >= ? ORDER BY day, id"));
     select.bind(1, user).bind(2, since_day);
     std::vector<StoredCheckIn> found;
     while (select.step("cannot read check-ins")) found.push_back({select.text(0), select.text(1)});
@@ -179,7 +182,7 @@ class SqliteStore final : public Store {
     Transaction transaction(*this);
     for (const auto* sql : {"DELETE FROM notes WHERE user = ?", "DELETE FROM checkins WHERE user = ?",
                             "DELETE FROM profiles WHERE user = ?"}) {
-      Statement erase_rows(db_, sql);
+      Statement erase_rows(prepared(sql));
       erase_rows.bind(1, user);
       erase_rows.step("cannot erase a user's data");
     }
@@ -220,7 +223,7 @@ class SqliteStore final : public Store {
   }
 
   int user_version() {
-    Statement version(db_, "PRAGMA user_version");
+    Statement version(prepared("PRAGMA user_version"));
     version.step("cannot read the schema version");
     return static_cast<int>(version.integer(0));
   }
@@ -242,8 +245,19 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Prepared on first use and kept: preparing costs more than most of these queries.
+  sqlite3_stmt* prepared(const char* sql) {
+    auto& statement = statements_[sql];
+    if (statement == nullptr &&
+        sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr) != SQLITE_OK) {
+      throw StorageError(std::string("cannot prepare a statement: ") + sqlite3_errmsg(db_));
+    }
+    return statement;
+  }
+
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
 };
 
 }  // namespace

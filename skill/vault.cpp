@@ -11,7 +11,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
@@ -132,16 +131,40 @@ Vault Vault::ephemeral() {
   return Vault(secret);
 }
 
+struct Vault::MacTemplate {
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac{nullptr, EVP_MAC_free};
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> keyed{nullptr, EVP_MAC_CTX_free};
+};
+
 Vault::Vault(const Key& secret)
-    : user_id_key_(derive(secret, "feel-again user id v1")),
-      note_key_(derive(secret, "feel-again note v1")) {}
+    : note_key_(derive(secret, "feel-again note v1")), user_mac_(std::make_unique<MacTemplate>()) {
+  const auto user_id_key = derive(secret, "feel-again user id v1");
+  user_mac_->mac.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  if (user_mac_->mac) user_mac_->keyed.reset(EVP_MAC_CTX_new(user_mac_->mac.get()));
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!user_mac_->keyed ||
+      EVP_MAC_init(user_mac_->keyed.get(), user_id_key.data(), user_id_key.size(), params) != 1) {
+    throw std::runtime_error("HMAC-SHA-256 is not available in this OpenSSL");
+  }
+}
+
+Vault::~Vault() = default;
+Vault::Vault(Vault&&) noexcept = default;
+Vault& Vault::operator=(Vault&&) noexcept = default;
 
 std::string Vault::user_key(std::string_view alexa_user_id) const {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> context(
+      EVP_MAC_CTX_dup(user_mac_->keyed.get()), EVP_MAC_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), user_id_key_.data(), static_cast<int>(user_id_key_.size()),
-       reinterpret_cast<const unsigned char*>(alexa_user_id.data()), alexa_user_id.size(), digest,
-       &length);
+  std::size_t length = 0;
+  if (!context ||
+      EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(alexa_user_id.data()),
+                     alexa_user_id.size()) != 1 ||
+      EVP_MAC_final(context.get(), digest, &length, sizeof digest) != 1) {
+    throw std::runtime_error("HMAC-SHA-256 failed");
+  }
   return to_hex(digest, length);
 }
 

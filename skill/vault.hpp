@@ -8,6 +8,7 @@
 
 #include <array>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@ class Vault {
   // A vault with a new random secret that nothing outlives: for a store that is not kept.
   [[nodiscard]] static Vault ephemeral();
   explicit Vault(const std::array<unsigned char, kSecretBytes>& secret);
+  ~Vault();
+  Vault(Vault&&) noexcept;
+  Vault& operator=(Vault&&) noexcept;
+  Vault(const Vault&) = delete;
+  Vault& operator=(const Vault&) = delete;
 
   // The key a user's data is stored under: 64 hex digits, the same for the same userId.
   [[nodiscard]] std::string user_key(std::string_view alexa_user_id) const;
@@ -36,8 +42,11 @@ class Vault {
                                                 std::string_view user_key) const;
 
  private:
-  std::array<unsigned char, kSecretBytes> user_id_key_{};
   std::array<unsigned char, kSecretBytes> note_key_{};
+  // HMAC-SHA-256 keyed with the user id key once; each user_key() works on a copy (OpenSSL 3
+  // looks algorithms up by name, which costs more than the HMAC itself).
+  struct MacTemplate;
+  std::unique_ptr<MacTemplate> user_mac_;
 };
 
 }  // namespace feel::skill
