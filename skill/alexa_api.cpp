@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "skill/log.hpp"
+#include "skill/watchdog.hpp"
 
 namespace feel::skill {
 namespace {
@@ -180,27 +181,17 @@ template <class Send>
   client->set_write_timeout(options.timeout);
 
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  std::atomic<bool> timed_out{false};
-  std::mutex watchdog_mutex;
-  std::condition_variable_any watchdog_wakeup;
-  std::jthread watchdog([&](std::stop_token stop) {
-    std::unique_lock lock(watchdog_mutex);
-    watchdog_wakeup.wait_until(lock, stop, deadline, [] { return false; });
-    if (!stop.stop_requested()) {
-      timed_out = true;
-      client->stop();
-    }
-  });
+  // httplib's one thread-safe way to abort a request in flight.
+  Watchdog watchdog(deadline, [&client] { client->stop(); });
   const httplib::Result result = send(*client);
-  watchdog.request_stop();
-  watchdog.join();
+  watchdog.disarm();
 
   Reply reply;
   if (result) {
     reply.status = result->status;
     reply.body = result->body;
   } else {
-    reply.error = timed_out ? "timed out" : httplib::to_string(result.error());
+    reply.error = watchdog.fired() ? "timed out" : httplib::to_string(result.error());
   }
   return reply;
 }

@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "skill/watchdog.hpp"
+
 namespace feel::skill {
 
 void X509StoreFree::operator()(X509_STORE* store) const noexcept { X509_STORE_free(store); }
@@ -448,17 +450,8 @@ bool CertStore::fetch(const CertUrl& url, std::string& body, std::string& detail
   client.set_write_timeout(budget);
 
   const auto deadline = std::chrono::steady_clock::now() + budget;
-  std::atomic<bool> timed_out{false};
-  std::mutex watchdog_mutex;
-  std::condition_variable_any watchdog_wakeup;
-  std::jthread watchdog([&](std::stop_token stop) {
-    std::unique_lock lock(watchdog_mutex);
-    watchdog_wakeup.wait_until(lock, stop, deadline, [] { return false; });
-    if (!stop.stop_requested()) {
-      timed_out = true;
-      client.stop();  // httplib's one thread-safe way to abort a request in flight
-    }
-  });
+  // httplib's one thread-safe way to abort a request in flight.
+  Watchdog watchdog(deadline, [&client] { client.stop(); });
 
   int status = 0;
   bool too_big = false;
@@ -489,14 +482,13 @@ bool CertStore::fetch(const CertUrl& url, std::string& body, std::string& detail
         body.append(data, length);
         return true;
       });
-  watchdog.request_stop();
-  watchdog.join();
+  watchdog.disarm();
 
   if (too_big) {
     detail = "body over " + std::to_string(cap) + " bytes";
   } else if (status != 0 && status != 200) {
     detail = "status " + std::to_string(status);
-  } else if (timed_out) {
+  } else if (watchdog.fired()) {
     detail = "timed out after " + std::to_string(budget.count()) + " ms";
   } else if (!result) {
     detail = httplib::to_string(result.error());
