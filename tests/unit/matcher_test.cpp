@@ -242,7 +242,8 @@ TEST_CASE("ranked lists topics best first with confidences in range", "[matcher]
 // The issue's target on held-out questions is 0.90 top-1 and no out-of-scope question mapped.
 // Measured once, honestly, after tuning only on the tune and dev sets: 0.742 (49 of 66) and
 // 0 of 19; measured again after vocabulary work judged on tune, dev and dev2 only (by someone
-// who never read this set): 0.758 (50 of 66), 0 of 19. The out-of-scope target is met and
+// who never read this set): 0.758 (50 of 66), 0 of 19; and after a third round judged on a
+// third blind set, dev3 (0.906 to 0.938): 0.742 (49 of 66), 0 of 19. The out-of-scope target is met and
 // gated; accuracy is gated at the first measured level so that it cannot silently regress,
 // and the 0.90 target stays open (see the issue's note).
 TEST_CASE("the matcher holds its measured accuracy on the held out questions", "[matcher]") {
@@ -271,6 +272,17 @@ TEST_CASE("the matcher reaches its targets on the dev questions", "[matcher]") {
 TEST_CASE("the matcher holds its measured accuracy on the second dev questions", "[matcher]") {
   const auto figures = measure("dev2", kQuestions / "dev2.tsv");
   CHECK(figures.accuracy() >= 0.85);
+  CHECK(figures.mapped == 0);
+}
+
+// A third dev set, written from the topic descriptions alone before the matcher content was
+// read or changed, in varied spoken phrasings, and kept out of the tuning: changes were made
+// from tune, dev and dev2 failures and only judged here. Measured first at 0.906 (87 of 96)
+// and 0 of 15, then 0.938 (90 of 96) and 0 of 15 after that work; gated there.
+TEST_CASE("the matcher holds its measured accuracy on the third dev questions", "[matcher]") {
+  const auto figures = measure("dev3", kQuestions / "dev3.tsv");
+  CHECK(figures.in_scope + figures.out_of_scope > 0);
+  CHECK(figures.accuracy() >= 0.93);
   CHECK(figures.mapped == 0);
 }
 
