@@ -72,7 +72,10 @@ std::unique_ptr<httplib::ClientImpl> RunningServer::client() const {
 }
 
 std::string iso8601_now(long offset_seconds) {
-  return iso8601(std::chrono::system_clock::now() + std::chrono::seconds(offset_seconds));
+  // Whole seconds, as Alexa sends them, rounded away from now: "151 s ahead" truncated to the
+  // second could be 150.1 s ahead, inside the tolerance it means to test.
+  const auto when = std::chrono::system_clock::now() + std::chrono::seconds(offset_seconds);
+  return iso8601(offset_seconds > 0 ? std::chrono::ceil<std::chrono::seconds>(when) : when);
 }
 
 std::string data_path(std::string_view relative) {
