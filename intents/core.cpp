@@ -7,6 +7,7 @@
 #include "intents/practice.hpp"
 #include "intents/reminder.hpp"
 #include "intents/speaker.hpp"
+#include "intents/turns.hpp"
 #include "skill/apl.hpp"
 #include "skill/log.hpp"
 
@@ -17,24 +18,6 @@ using skill::HandlerInput;
 using skill::ResponseBuilder;
 
 constexpr const char* kFallbackCount = "fallbackCount";
-
-ResponseBuilder open_turn(Speaker& speaker, skill::Ssml speech, std::string_view reprompt_key,
-                          std::string_view card_key) {
-  ResponseBuilder builder;
-  auto card = skill::ssml_to_plain_text(speech.inner());
-  builder.speak(speech)
-      .ask(speaker.say(reprompt_key))
-      .simple_card(speaker.card_text(card_key), std::move(card));
-  return builder;
-}
-
-ResponseBuilder closing_turn(Speaker& speaker, const skill::Ssml& speech) {
-  ResponseBuilder builder;
-  builder.speak(speech)
-      .simple_card(speaker.card_text("card.title"), skill::ssml_to_plain_text(speech.inner()))
-      .end_session(true);
-  return builder;
-}
 
 // A first visit (nothing kept for this person) hears the disclaimer; a paused exercise is
 // offered back.
@@ -49,7 +32,7 @@ ResponseBuilder launch(HandlerInput& input, const Knowledge& knowledge) {
                                               : "launch.welcome");
   if (!input.memory.known()) speech.append(speaker.say("disclaimer.short"));
   speech.append(speaker.say(local.night() ? "launch.prompt.night" : "launch.prompt"));
-  return open_turn(speaker, std::move(speech), "launch.reprompt", "card.title");
+  return open_turn(speaker, std::move(speech), speaker.say("launch.reprompt"));
 }
 
 ResponseBuilder goodbye(HandlerInput& input) {
@@ -94,7 +77,7 @@ ResponseBuilder fallback(HandlerInput& input) {
     return closing_turn(speaker, speaker.say("fallback.exit"));
   }
   const auto key = misses == 1 ? "fallback.first" : "fallback.second";
-  return open_turn(speaker, speaker.say(key), "fallback.reprompt", "card.title");
+  return open_turn(speaker, speaker.say(key), speaker.say("fallback.reprompt"));
 }
 
 ResponseBuilder no_speech(HandlerInput&) {
@@ -140,7 +123,7 @@ skill::RequestHandler can_fulfill_handler(std::set<std::string, std::less<>> int
 ResponseBuilder apology(HandlerInput& input, const std::exception&) {
   if (!input.envelope.session) return no_speech(input);
   Speaker speaker(input);
-  return open_turn(speaker, speaker.say("error.apology"), "error.reprompt", "card.title");
+  return open_turn(speaker, speaker.say("error.apology"), speaker.say("error.reprompt"));
 }
 
 }  // namespace

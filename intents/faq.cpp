@@ -4,6 +4,7 @@
 #include <array>
 
 #include "intents/speaker.hpp"
+#include "intents/turns.hpp"
 #include "skill/ssml.hpp"
 
 namespace feel::intents {
@@ -22,11 +23,6 @@ constexpr const char* kLastReprompt = "lastReprompt";
 
 std::string key(std::string_view topic, std::string_view part) {
   return "topic." + std::string(topic) + "." + std::string(part);
-}
-
-std::string attribute(const HandlerInput& input, const char* name) {
-  const auto it = input.attributes.find(name);
-  return it != input.attributes.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 void set_offer(HandlerInput& input, std::string_view kind, std::string_view topic = {}) {
@@ -59,20 +55,6 @@ std::string next_related(const HandlerInput& input, const Knowledge& knowledge,
   return info->related.front();
 }
 
-ResponseBuilder open_turn(Speaker& speaker, const Ssml& speech, std::string_view reprompt_key,
-                          std::string title, std::string card_text) {
-  ResponseBuilder builder;
-  builder.speak(speech).ask(speaker.say(reprompt_key)).simple_card(std::move(title),
-                                                                   std::move(card_text));
-  return builder;
-}
-
-ResponseBuilder plain_open_turn(Speaker& speaker, const Ssml& speech,
-                                std::string_view reprompt_key) {
-  return open_turn(speaker, speech, reprompt_key, speaker.card_text("card.title"),
-                   skill::ssml_to_plain_text(speech.inner()));
-}
-
 // The short answer to a topic, and the offer to hear more.
 ResponseBuilder answer(HandlerInput& input, std::string_view topic) {
   Speaker speaker(input);
@@ -81,7 +63,8 @@ ResponseBuilder answer(HandlerInput& input, std::string_view topic) {
   input.attributes[kLastTopic] = topic;
   mark_heard(input, topic);
   set_offer(input, "more", topic);
-  return open_turn(speaker, speech, "question.reprompt", speaker.card_text(key(topic, "card.title")),
+  return open_turn(speech, speaker.say("question.reprompt"),
+                   speaker.card_text(key(topic, "card.title")),
                    speaker.card_text(key(topic, "card.text")));
 }
 
@@ -98,7 +81,8 @@ ResponseBuilder more(HandlerInput& input, const Knowledge& knowledge, std::strin
     set_offer(input, "topic", related);
     speech.append(speaker.say("offer.related", {{"topic", speaker.card_text(key(related, "name"))}}));
   }
-  return open_turn(speaker, speech, "question.reprompt", speaker.card_text(key(topic, "card.title")),
+  return open_turn(speech, speaker.say("question.reprompt"),
+                   speaker.card_text(key(topic, "card.title")),
                    speaker.card_text(key(topic, "card.text")));
 }
 
@@ -131,7 +115,7 @@ ResponseBuilder unsure(HandlerInput& input, const Knowledge& knowledge) {
   const auto speech =
       speaker.say("question.unsure", {{"example1", example_question(topics[first])},
                                       {"example2", example_question(topics[second])}});
-  return plain_open_turn(speaker, speech, "launch.reprompt");
+  return open_turn(speaker, speech, speaker.say("launch.reprompt"));
 }
 
 ResponseBuilder answer_text(HandlerInput& input, const Knowledge& knowledge,
@@ -143,7 +127,7 @@ ResponseBuilder answer_text(HandlerInput& input, const Knowledge& knowledge,
 ResponseBuilder ask_what(HandlerInput& input) {
   Speaker speaker(input);
   input.attributes.erase(kOffer);
-  return plain_open_turn(speaker, speaker.say("ask.what"), "launch.reprompt");
+  return open_turn(speaker, speaker.say("ask.what"), speaker.say("launch.reprompt"));
 }
 
 ResponseBuilder ask_question(HandlerInput& input, const Knowledge& knowledge) {
@@ -168,7 +152,7 @@ ResponseBuilder freeform_question(HandlerInput& input, const Knowledge& knowledg
 ResponseBuilder what_else(HandlerInput& input) {
   Speaker speaker(input);
   input.attributes.erase(kOffer);
-  return plain_open_turn(speaker, speaker.say("offer.what-else"), "launch.reprompt");
+  return open_turn(speaker, speaker.say("offer.what-else"), speaker.say("launch.reprompt"));
 }
 
 ResponseBuilder yes(HandlerInput& input, const Knowledge& knowledge) {
@@ -181,7 +165,7 @@ ResponseBuilder yes(HandlerInput& input, const Knowledge& knowledge) {
   if (kind == "talk") {
     Speaker speaker(input);
     input.attributes.erase(kOffer);
-    return plain_open_turn(speaker, speaker.say("crisis.continue"), "launch.reprompt");
+    return open_turn(speaker, speaker.say("crisis.continue"), speaker.say("launch.reprompt"));
   }
   return what_else(input);
 }
@@ -201,23 +185,23 @@ ResponseBuilder no(HandlerInput& input) {
 }
 
 ResponseBuilder next(HandlerInput& input, const Knowledge& knowledge) {
-  const auto last = attribute(input, kLastTopic);
+  const auto last = string_attribute(input.attributes, kLastTopic);
   const auto related = next_related(input, knowledge, last);
   if (!related.empty()) return answer(input, related);
   Speaker speaker(input);
   input.attributes.erase(kOffer);
-  return plain_open_turn(speaker, speaker.say("next.none"), "launch.reprompt");
+  return open_turn(speaker, speaker.say("next.none"), speaker.say("launch.reprompt"));
 }
 
 // Exactly the last speech again, reprompt and all; the state is left as it was.
 ResponseBuilder repeat(HandlerInput& input) {
-  const auto speech = attribute(input, kLastSpeech);
-  const auto reprompt = attribute(input, kLastReprompt);
+  const auto speech = string_attribute(input.attributes, kLastSpeech);
+  const auto reprompt = string_attribute(input.attributes, kLastReprompt);
   Speaker speaker(input);
   // The attributes come back from the client: only well-formed SSML is said again.
   if (speech.empty() || reprompt.empty() || !skill::ssml_well_formed(speech) ||
       !skill::ssml_well_formed(reprompt)) {
-    return plain_open_turn(speaker, speaker.say("repeat.nothing"), "launch.reprompt");
+    return open_turn(speaker, speaker.say("repeat.nothing"), speaker.say("launch.reprompt"));
   }
   input.attributes["state"] = input.state;
   ResponseBuilder builder;
@@ -229,16 +213,16 @@ ResponseBuilder repeat(HandlerInput& input) {
 
 ResponseBuilder help(HandlerInput& input) {
   Speaker speaker(input);
-  const bool in_questions = !attribute(input, kLastTopic).empty();
+  const bool in_questions = !string_attribute(input.attributes, kLastTopic).empty();
   const auto speech = speaker.say(in_questions ? "help.question" : "help.start");
-  return open_turn(speaker, speech, "help.reprompt", speaker.card_text("help.card.title"),
+  return open_turn(speech, speaker.say("help.reprompt"), speaker.card_text("help.card.title"),
                    skill::ssml_to_plain_text(speech.inner()));
 }
 
 ResponseBuilder start_over(HandlerInput& input) {
   for (const auto* name : {kLastTopic, kOffer, kHeard}) input.attributes.erase(name);
   Speaker speaker(input);
-  return plain_open_turn(speaker, speaker.say("home.start"), "launch.reprompt");
+  return open_turn(speaker, speaker.say("home.start"), speaker.say("launch.reprompt"));
 }
 
 ResponseBuilder pause(HandlerInput& input) {
