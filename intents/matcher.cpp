@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <utility>
 
 #include "skill/content.hpp"
@@ -314,6 +315,18 @@ constexpr double kUnknownWeight = 1.0;
 constexpr double kMinExplained = 0.55;
 // Confidence when the best topic only just beats the runner-up, as a share of the explained part.
 constexpr double kSeparationFloor = 0.9;
+
+// The classifier: stochastic gradient descent on the softmax loss, with a falling rate and a
+// little L2, over this many passes; keywords teach half as much as a whole question.
+constexpr int kTrainEpochs = 30;
+constexpr double kTrainRate = 0.5;
+constexpr double kTrainDecay = 1e-4;
+constexpr double kTrainL2 = 1e-6;
+constexpr double kTrainKeywordWeight = 0.5;
+// The classifier's share of the ranking score, next to BM25 scaled to the best topic's.
+constexpr double kClassifierShare = 0.3;
+// From this probability of being an everyday request, an utterance gets no topic.
+constexpr double kEverydayVeto = 0.4;
 
 [[nodiscard]] double bm25_idf(std::size_t docs, std::size_t df) {
   const auto n = static_cast<double>(docs);
@@ -627,7 +640,126 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
 
   index.vocabulary_ = load_vocabulary(topics_json.parent_path() / "vocabulary.json");
   index.build(examples);
+  std::vector<std::string> everyday;
+  if (const auto requests = topics_json.parent_path() / "out-of-scope.json";
+      std::filesystem::exists(requests)) {
+    const auto parsed_requests = nlohmann::json::parse(read_file(requests), nullptr, false);
+    const std::string where = requests.string();
+    if (parsed_requests.is_discarded() || !parsed_requests.is_object() ||
+        !parsed_requests.contains("examples")) {
+      throw ContentError(where + ": must be an object with \"examples\"");
+    }
+    everyday = string_list(parsed_requests["examples"], where + ": examples");
+  }
+  index.train(examples, everyday);
   return index;
+}
+
+TopicIndex::Features TopicIndex::features(const std::vector<std::string>& unigrams,
+                                          const std::vector<bool>& weak,
+                                          const std::vector<std::string>& bigrams) const {
+  // The same weights as in ranking: weak words and bigrams count for less than a content word.
+  Features out;
+  const auto add = [&](const std::string& term, double value) {
+    const auto it = feature_ids_.find(term);
+    if (it == feature_ids_.end()) return;
+    const auto same = std::find_if(
+        out.begin(), out.end(), [&](const auto& feature) { return feature.first == it->second; });
+    if (same == out.end()) {
+      out.emplace_back(it->second, value);
+    } else {
+      same->second = std::max(same->second, value);
+    }
+  };
+  for (std::size_t i = 0; i < unigrams.size(); ++i) add(unigrams[i], weak[i] ? kWeakFactor : 1.0);
+  for (const auto& bigram : bigrams) add(bigram, kBigramFactor);
+  double norm = 0;
+  for (const auto& feature : out) norm += feature.second * feature.second;
+  norm = std::sqrt(norm);
+  for (auto& feature : out) feature.second /= norm;
+  return out;
+}
+
+std::vector<double> TopicIndex::classify(const Features& features) const {
+  const std::size_t classes = bias_.size();
+  std::vector<double> p(bias_);
+  for (const auto& [id, value] : features) {
+    const double* row = &weights_[id * classes];
+    for (std::size_t c = 0; c < classes; ++c) p[c] += value * row[c];
+  }
+  const double top = *std::max_element(p.begin(), p.end());
+  double sum = 0;
+  for (auto& x : p) sum += (x = std::exp(x - top));
+  for (auto& x : p) x /= sum;
+  return p;
+}
+
+void TopicIndex::train(const std::vector<std::vector<std::string>>& examples,
+                       const std::vector<std::string>& everyday) {
+  struct Example {
+    Features x;
+    std::uint32_t label;
+    double weight;
+  };
+  // Every way of asking about a topic is labelled with it; everyday requests with one more
+  // label, after the topics.
+  const auto topic_count = static_cast<std::uint32_t>(topics_.size());
+  std::vector<std::tuple<Analysed, std::uint32_t, double>> texts;
+  for (std::uint32_t t = 0; t < topic_count; ++t) {
+    for (const auto& question : topics_[t].questions) {
+      texts.emplace_back(analyse(question, vocabulary_), t, 1.0);
+    }
+    for (const auto& example : examples[t]) {
+      texts.emplace_back(analyse(example, vocabulary_), t, 1.0);
+    }
+    for (const auto& keyword : topics_[t].keywords) {
+      texts.emplace_back(analyse(keyword, vocabulary_), t, kTrainKeywordWeight);
+    }
+  }
+  for (const auto& request : everyday) {
+    texts.emplace_back(analyse(request, vocabulary_), topic_count, 1.0);
+  }
+  for (const auto& text : texts) {
+    for (const auto* terms : {&std::get<0>(text).unigrams, &std::get<0>(text).bigrams}) {
+      for (const auto& term : *terms) {
+        feature_ids_.emplace(term, static_cast<std::uint32_t>(feature_ids_.size()));
+      }
+    }
+  }
+  std::vector<Example> data;
+  for (const auto& [text, label, weight] : texts) {
+    auto x = features(text.unigrams, text.weak, text.bigrams);
+    if (!x.empty()) data.push_back({std::move(x), label, weight});
+  }
+  const std::size_t classes = topic_count + (everyday.empty() ? 0 : 1);
+  weights_.assign(feature_ids_.size() * classes, 0.0);
+  bias_.assign(classes, 0.0);
+  // Each pass visits the examples in an order from our own seeded shuffle, so that every build
+  // on every platform learns the same weights.
+  std::vector<std::size_t> order(data.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  std::size_t step = 0;
+  for (int epoch = 0; epoch < kTrainEpochs; ++epoch) {
+    for (std::size_t i = order.size(); i > 1; --i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      std::swap(order[i - 1], order[(state >> 33) % i]);
+    }
+    for (const auto index : order) {
+      const auto& example = data[index];
+      const double rate = kTrainRate / (1.0 + static_cast<double>(step++) * kTrainDecay);
+      auto gradient = classify(example.x);
+      gradient[example.label] -= 1;
+      for (std::size_t c = 0; c < classes; ++c) {
+        const double g = rate * example.weight * gradient[c];
+        bias_[c] -= g;
+        for (const auto& [id, value] : example.x) {
+          double& w = weights_[id * classes + c];
+          w -= g * value + rate * kTrainL2 * w;
+        }
+      }
+    }
+  }
 }
 
 void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
@@ -791,8 +923,17 @@ TopicIndex::Scored TopicIndex::score(std::string_view utterance) const {
     auto& best = scored.scores[question_topic_[d]];
     best = std::max(best, question_scores[d]);
   }
+  double top = 0;
   for (std::size_t t = 0; t < topics_.size(); ++t) {
     scored.scores[t] = kQuestionWeight * scored.scores[t] + topic_scores[t];
+    top = std::max(top, scored.scores[t]);
+  }
+  // The classifier re-ranks the topics BM25 found, and may say it is an everyday request.
+  const auto p = classify(features(query.unigrams, query.weak, query.bigrams));
+  if (p.size() > topics_.size()) scored.everyday = p.back();
+  for (std::size_t t = 0; t < topics_.size(); ++t) {
+    if (scored.scores[t] <= 0) continue;
+    scored.scores[t] = (1 - kClassifierShare) * scored.scores[t] / top + kClassifierShare * p[t];
   }
   return scored;
 }
@@ -831,6 +972,7 @@ std::optional<TopicMatch> TopicIndex::best(std::string_view utterance) const {
   // weak words ("should i try counselling" shares "try" with coping strategies) steps aside for
   // the best topic that does, which is then measured against the strongest other topic.
   const auto scored = score(utterance);
+  if (scored.everyday >= kEverydayVeto) return std::nullopt;
   std::optional<std::size_t> chosen;
   for (std::size_t t = 0; t < topics_.size(); ++t) {
     if (scored.scores[t] <= 0 || scored.explained[t] < kMinExplained) continue;

@@ -12,7 +12,13 @@
 // account for more than half of that weight ("play some music" shares one word with coping
 // strategies, "my foot is numb" one generic word with everything). A question of weak words
 // only is weighed by the phrases topics know in it ("bad enough", "get help"), when there are
-// two or more. So an out-of-scope question gets "not sure", never a topic. Thread-safe for
+// two or more. So an out-of-scope question gets "not sure", never a topic.
+//
+// A second, learned opinion sits beside BM25: a softmax classifier over the same terms, trained
+// at load on every way of asking about each topic and, as one more class, on everyday requests
+// (matching/out-of-scope.json, when present). Its probability is blended into the ranking, which
+// tells neighbouring topics apart by the words that separate them rather than the words they
+// share, and an utterance it holds to be an everyday request gets no topic. Thread-safe for
 // concurrent const use.
 
 #include <cstddef>
@@ -23,6 +29,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace feel::intents {
@@ -44,8 +51,9 @@ class TopicIndex {
   static constexpr double kMinConfidence = 0.5;
 
   // Loads matching/topics.json ({id: {related, questions, keywords, and optionally examples:
-  // more ways of asking, matched but never offered}}) and the matching/vocabulary.json beside
-  // it (stop words, weak words, synonyms). Throws skill::ContentError naming the file and the
+  // more ways of asking, matched but never offered}}), the matching/vocabulary.json beside it
+  // (stop words, weak words, synonyms) and, when there is one, matching/out-of-scope.json
+  // ({"examples": [everyday requests]}). Throws skill::ContentError naming the file and the
   // problem.
   [[nodiscard]] static TopicIndex load(const std::filesystem::path& topics_json);
 
@@ -97,11 +105,21 @@ class TopicIndex {
   struct Scored {
     std::vector<double> scores;     // per topic
     std::vector<double> explained;  // per topic, the share of the content words' weight it knows
+    double everyday = 0;            // the classifier's probability that it is an everyday request
   };
+  // A sparse, L2-normalised feature vector: (feature number, value).
+  using Features = std::vector<std::pair<std::uint32_t, double>>;
 
   [[nodiscard]] Scored score(std::string_view utterance) const;
   [[nodiscard]] double confidence(const Scored& scored, std::size_t topic, double rival) const;
   void build(const std::vector<std::vector<std::string>>& examples);
+  void train(const std::vector<std::vector<std::string>>& examples,
+             const std::vector<std::string>& everyday);
+  [[nodiscard]] Features features(const std::vector<std::string>& unigrams,
+                                  const std::vector<bool>& weak,
+                                  const std::vector<std::string>& bigrams) const;
+  // Class probabilities: one per topic, then (when trained with everyday requests) one more.
+  [[nodiscard]] std::vector<double> classify(const Features& features) const;
 
   std::vector<TopicInfo> topics_;
   Vocabulary vocabulary_;
@@ -112,6 +130,10 @@ class TopicIndex {
   double average_question_length_ = 1;
   double average_topic_length_ = 1;
   double max_topic_idf_ = 1;
+  // The classifier: a number per term it was trained on, and weights_[feature * classes + class].
+  std::unordered_map<std::string, std::uint32_t> feature_ids_;
+  std::vector<double> weights_;
+  std::vector<double> bias_;  // one per class
 };
 
 // Lower case, trivial ASCII folding (accents, curly quotes), punctuation to spaces, apostrophes
