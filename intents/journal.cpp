@@ -255,12 +255,14 @@ void add_journal_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowle
                                       [](HandlerInput& input) {
                                         return journal_help(input, "journal.help");
                                       }));
-  // Thinking aloud between prompts is not a question; a question the matcher knows still is.
+  // Thinking aloud between prompts is not a question, even in a topic's words; a question the
+  // matcher knows still is.
   const auto thinking_aloud = [&knowledge](const HandlerInput& input) {
     if (input.state != "journal") return false;
-    return input.is_intent("AMAZON.FallbackIntent") ||
-           (input.is_intent("FreeformQuestionIntent") &&
-            !knowledge.topics.best(slot_words(input, "query")));
+    if (input.is_intent("AMAZON.FallbackIntent")) return true;
+    if (!input.is_intent("FreeformQuestionIntent")) return false;
+    const auto words = slot_words(input, "query");
+    return !knowledge.topics.asks(words) || !knowledge.topics.best(words);
   };
   skill::RequestHandler waiting;
   waiting.name = "JournalWaiting";

@@ -324,9 +324,14 @@ constexpr double kTrainDecay = 1e-4;
 constexpr double kTrainL2 = 1e-6;
 constexpr double kTrainKeywordWeight = 0.5;
 // The classifier's share of the ranking score, next to BM25 scaled to the best topic's.
-constexpr double kClassifierShare = 0.3;
-// From this probability of being an everyday request, an utterance gets no topic.
-constexpr double kEverydayVeto = 0.4;
+constexpr double kClassifierShare = 0.5;
+// The classifier also sees every word, stop words too, at this weight: "are you", "alexa" and
+// "can you" speak to the device, "i" and "my" about oneself.
+constexpr double kWordValue = 0.45;
+// An utterance gets no topic when the classifier finds it at least this likely to be an
+// everyday request, and at least half as likely as the topic chosen.
+constexpr double kEverydayVeto = 0.1;
+constexpr double kEverydayShare = 0.5;
 
 [[nodiscard]] double bm25_idf(std::size_t docs, std::size_t df) {
   const auto n = static_cast<double>(docs);
@@ -383,6 +388,12 @@ Vocabulary load_vocabulary(const std::filesystem::path& path) {
     vocabulary.core.insert(stem(word(entry, "core")));
   }
   for (const auto& entry : optional_list("cues")) vocabulary.cues.insert(word(entry, "cues"));
+  for (const auto& entry : optional_list("openers")) {
+    vocabulary.openers.insert(word(entry, "openers"));
+  }
+  for (const auto& entry : optional_list("fillers")) {
+    vocabulary.fillers.insert(word(entry, "fillers"));
+  }
   for (const auto& entry : optional_list("commands")) {
     vocabulary.commands.insert(word(entry, "commands"));
   }
@@ -536,7 +547,11 @@ struct Analysed {
   std::vector<std::string> unigrams;
   std::vector<bool> weak;
   std::vector<std::string> bigrams;
+  std::vector<std::string> words;  // every word, stop words too, for the classifier
 };
+
+// A word as it was said, as a classifier feature: '=' never appears in a stem.
+std::string said(const std::string& word) { return '=' + word; }
 
 Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
   Analysed out;
@@ -557,6 +572,7 @@ Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
       words.push_back(std::move(token));
     }
   }
+  out.words = words;
   for (const auto& word : words) {
     if (vocabulary.stop.count(word) != 0) continue;
     out.unigrams.push_back(stem(word));
@@ -638,6 +654,22 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
     }
   }
 
+  if (const auto more = topics_json.parent_path() / "phrasings.json";
+      std::filesystem::exists(more)) {
+    const auto parsed_more = nlohmann::json::parse(read_file(more), nullptr, false);
+    const std::string where = more.string();
+    if (parsed_more.is_discarded() || !parsed_more.is_object()) {
+      throw ContentError(where + ": must be an object of topic id -> [phrasings]");
+    }
+    for (const auto& [id, value] : parsed_more.items()) {
+      const auto it = std::find_if(index.topics_.begin(), index.topics_.end(),
+                                   [&](const TopicInfo& topic) { return topic.id == id; });
+      if (it == index.topics_.end()) throw ContentError(where + ": \"" + id + "\" is not a topic");
+      auto phrasings = string_list(value, where + ": " + id);
+      auto& into = examples[static_cast<std::size_t>(it - index.topics_.begin())];
+      into.insert(into.end(), phrasings.begin(), phrasings.end());
+    }
+  }
   index.vocabulary_ = load_vocabulary(topics_json.parent_path() / "vocabulary.json");
   index.build(examples);
   std::vector<std::string> everyday;
@@ -657,8 +689,10 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
 
 TopicIndex::Features TopicIndex::features(const std::vector<std::string>& unigrams,
                                           const std::vector<bool>& weak,
-                                          const std::vector<std::string>& bigrams) const {
-  // The same weights as in ranking: weak words and bigrams count for less than a content word.
+                                          const std::vector<std::string>& bigrams,
+                                          const std::vector<std::string>& words) const {
+  // The same weights as in ranking (weak words and bigrams count for less than a content word),
+  // and every word as it was said, marked apart from the stems.
   Features out;
   const auto add = [&](const std::string& term, double value) {
     const auto it = feature_ids_.find(term);
@@ -673,6 +707,7 @@ TopicIndex::Features TopicIndex::features(const std::vector<std::string>& unigra
   };
   for (std::size_t i = 0; i < unigrams.size(); ++i) add(unigrams[i], weak[i] ? kWeakFactor : 1.0);
   for (const auto& bigram : bigrams) add(bigram, kBigramFactor);
+  for (const auto& word : words) add(said(word), kWordValue);
   double norm = 0;
   for (const auto& feature : out) norm += feature.second * feature.second;
   norm = std::sqrt(norm);
@@ -719,16 +754,18 @@ void TopicIndex::train(const std::vector<std::vector<std::string>>& examples,
   for (const auto& request : everyday) {
     texts.emplace_back(analyse(request, vocabulary_), topic_count, 1.0);
   }
+  const auto number = [this](std::string term) {
+    feature_ids_.emplace(std::move(term), static_cast<std::uint32_t>(feature_ids_.size()));
+  };
   for (const auto& text : texts) {
-    for (const auto* terms : {&std::get<0>(text).unigrams, &std::get<0>(text).bigrams}) {
-      for (const auto& term : *terms) {
-        feature_ids_.emplace(term, static_cast<std::uint32_t>(feature_ids_.size()));
-      }
-    }
+    const auto& analysed = std::get<0>(text);
+    for (const auto& term : analysed.unigrams) number(term);
+    for (const auto& term : analysed.bigrams) number(term);
+    for (const auto& word : analysed.words) number(said(word));
   }
   std::vector<Example> data;
   for (const auto& [text, label, weight] : texts) {
-    auto x = features(text.unigrams, text.weak, text.bigrams);
+    auto x = features(text.unigrams, text.weak, text.bigrams, text.words);
     if (!x.empty()) data.push_back({std::move(x), label, weight});
   }
   const std::size_t classes = topic_count + (everyday.empty() ? 0 : 1);
@@ -822,6 +859,13 @@ void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
     term.topic_idf = bm25_idf(topics_.size(), term.topics.size());
   }
   max_topic_idf_ = bm25_idf(topics_.size(), 1);
+}
+
+bool TopicIndex::asks(std::string_view utterance) const {
+  for (const auto& word : tokenize(normalize(utterance))) {
+    if (vocabulary_.fillers.count(word) == 0) return vocabulary_.openers.count(word) != 0;
+  }
+  return false;
 }
 
 const TopicInfo* TopicIndex::find(std::string_view id) const {
@@ -929,8 +973,9 @@ TopicIndex::Scored TopicIndex::score(std::string_view utterance) const {
     top = std::max(top, scored.scores[t]);
   }
   // The classifier re-ranks the topics BM25 found, and may say it is an everyday request.
-  const auto p = classify(features(query.unigrams, query.weak, query.bigrams));
+  const auto p = classify(features(query.unigrams, query.weak, query.bigrams, query.words));
   if (p.size() > topics_.size()) scored.everyday = p.back();
+  scored.probabilities.assign(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(topics_.size()));
   for (std::size_t t = 0; t < topics_.size(); ++t) {
     if (scored.scores[t] <= 0) continue;
     scored.scores[t] = (1 - kClassifierShare) * scored.scores[t] / top + kClassifierShare * p[t];
@@ -972,13 +1017,16 @@ std::optional<TopicMatch> TopicIndex::best(std::string_view utterance) const {
   // weak words ("should i try counselling" shares "try" with coping strategies) steps aside for
   // the best topic that does, which is then measured against the strongest other topic.
   const auto scored = score(utterance);
-  if (scored.everyday >= kEverydayVeto) return std::nullopt;
   std::optional<std::size_t> chosen;
   for (std::size_t t = 0; t < topics_.size(); ++t) {
     if (scored.scores[t] <= 0 || scored.explained[t] < kMinExplained) continue;
     if (!chosen || scored.scores[t] > scored.scores[*chosen]) chosen = t;
   }
   if (!chosen) return std::nullopt;
+  if (scored.everyday >= kEverydayVeto &&
+      scored.everyday >= kEverydayShare * scored.probabilities[*chosen]) {
+    return std::nullopt;
+  }
   double rival = 0;
   for (std::size_t t = 0; t < topics_.size(); ++t) {
     if (t != *chosen) rival = std::max(rival, scored.scores[t]);

@@ -14,12 +14,13 @@
 // only is weighed by the phrases topics know in it ("bad enough", "get help"), when there are
 // two or more. So an out-of-scope question gets "not sure", never a topic.
 //
-// A second, learned opinion sits beside BM25: a softmax classifier over the same terms, trained
-// at load on every way of asking about each topic and, as one more class, on everyday requests
+// A second, learned opinion sits beside BM25: a softmax classifier over the same terms and every
+// word as said, trained at load on every way of asking about each topic (questions, examples and
+// matching/phrasings.json) and, as one more class, on everyday requests
 // (matching/out-of-scope.json, when present). Its probability is blended into the ranking, which
 // tells neighbouring topics apart by the words that separate them rather than the words they
-// share, and an utterance it holds to be an everyday request gets no topic. Thread-safe for
-// concurrent const use.
+// share, and an utterance it finds about as likely to be an everyday request as the chosen topic
+// gets no topic. Thread-safe for concurrent const use.
 
 #include <cstddef>
 #include <cstdint>
@@ -52,7 +53,8 @@ class TopicIndex {
 
   // Loads matching/topics.json ({id: {related, questions, keywords, and optionally examples:
   // more ways of asking, matched but never offered}}), the matching/vocabulary.json beside it
-  // (stop words, weak words, synonyms) and, when there is one, matching/out-of-scope.json
+  // (stop words, weak words, synonyms) and, when they are there, matching/phrasings.json ({id:
+  // [more examples]}, kept apart because there are thousands) and matching/out-of-scope.json
   // ({"examples": [everyday requests]}). Throws skill::ContentError naming the file and the
   // problem.
   [[nodiscard]] static TopicIndex load(const std::filesystem::path& topics_json);
@@ -62,6 +64,11 @@ class TopicIndex {
   // Up to n topics, best first, whatever their confidence (topics with no overlap at all with
   // the utterance are left out).
   [[nodiscard]] std::vector<TopicMatch> ranked(std::string_view utterance, std::size_t n) const;
+  // Whether an utterance opens the way a question does ("is it normal", "why do i", "tell me
+  // about"), after any fillers ("um", "so"): "it felt strange" and "i felt calm" do not. Where
+  // the skill has just asked for a remark (after an exercise, between journaling prompts), only
+  // an utterance that asks is taken as a question. False when the vocabulary has no openers.
+  [[nodiscard]] bool asks(std::string_view utterance) const;
   [[nodiscard]] const std::vector<TopicInfo>& topics() const { return topics_; }
   [[nodiscard]] const TopicInfo* find(std::string_view id) const;
 
@@ -86,6 +93,9 @@ class TopicIndex {
     // Optional: words that, opening an utterance (after stop and weak words: "alexa, can you
     // play"), make it a request to the device, never a question: "play", "call", "set".
     std::unordered_set<std::string> commands;
+    // Optional: the words a question opens with, and the fillers that may come before them.
+    std::unordered_set<std::string> openers;
+    std::unordered_set<std::string> fillers;
   };
 
  private:
@@ -105,7 +115,8 @@ class TopicIndex {
   struct Scored {
     std::vector<double> scores;     // per topic
     std::vector<double> explained;  // per topic, the share of the content words' weight it knows
-    double everyday = 0;            // the classifier's probability that it is an everyday request
+    std::vector<double> probabilities;  // per topic, from the classifier
+    double everyday = 0;  // the classifier's probability that it is an everyday request
   };
   // A sparse, L2-normalised feature vector: (feature number, value).
   using Features = std::vector<std::pair<std::uint32_t, double>>;
@@ -117,7 +128,8 @@ class TopicIndex {
              const std::vector<std::string>& everyday);
   [[nodiscard]] Features features(const std::vector<std::string>& unigrams,
                                   const std::vector<bool>& weak,
-                                  const std::vector<std::string>& bigrams) const;
+                                  const std::vector<std::string>& bigrams,
+                                  const std::vector<std::string>& words) const;
   // Class probabilities: one per topic, then (when trained with everyday requests) one more.
   [[nodiscard]] std::vector<double> classify(const Features& features) const;
 

@@ -317,8 +317,9 @@ void add_practice_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowl
       .add(skill::state_handler("JournalOffered", "offer-journal", {"AMAZON.YesIntent"},
                             [](HandlerInput& input) { return journal_offered(input); }));
 
-  // After an exercise, whatever they say about it is thanked, not answered; a question the
-  // matcher recognises is still a question.
+  // After an exercise, whatever they say about it is thanked, not answered ("it felt strange"
+  // is a remark, whatever topic its words suggest); a question the matcher recognises is still
+  // a question.
   skill::RequestHandler reflection;
   reflection.name = "ExerciseReflection";
   reflection.can_handle = [&knowledge](const HandlerInput& input) {
@@ -327,8 +328,9 @@ void add_practice_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowl
                            "AMAZON.NextIntent"})) {
       return true;
     }
-    return input.is_intent("FreeformQuestionIntent") &&
-           !knowledge.topics.best(slot_words(input, "query"));
+    if (!input.is_intent("FreeformQuestionIntent")) return false;
+    const auto words = slot_words(input, "query");
+    return !knowledge.topics.asks(words) || !knowledge.topics.best(words);
   };
   reflection.handle = reflected;
   dispatcher.add(std::move(reflection));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -216,6 +217,22 @@ TEST_CASE("clear questions find their topic", "[matcher]") {
   }
 }
 
+TEST_CASE("an utterance asks when it opens as a question does", "[matcher]") {
+  const auto& index = repository_index();
+  for (const auto* question :
+       {"why do i feel numb", "is it normal to feel nothing", "um so what is dbt",
+        "Can trauma make you numb?", "tell me about hormones", "do i need therapy",
+        "how's that possible"}) {
+    CAPTURE(question);
+    CHECK(index.asks(question));
+  }
+  for (const auto* remark : {"it felt strange", "i felt calm", "my body felt heavy",
+                             "that is weird", "trauma make you numb", "", "um", "\xFF felt fine"}) {
+    CAPTURE(remark);
+    CHECK_FALSE(index.asks(remark));
+  }
+}
+
 TEST_CASE("unrelated questions get no topic", "[matcher]") {
   const auto& index = repository_index();
   for (const auto* utterance :
@@ -244,16 +261,18 @@ TEST_CASE("ranked lists topics best first with confidences in range", "[matcher]
 // Measured once, honestly, after tuning only on the tune and dev sets: 0.742 (49 of 66) and
 // 0 of 19; measured again after vocabulary work judged on tune, dev and dev2 only (by someone
 // who never read this set): 0.758 (50 of 66), 0 of 19; and after a third round judged on a
-// third blind set, dev3 (0.906 to 0.938): 0.742 (49 of 66), 0 of 19; and after the classifier
-// was added, judged on dev4 and unseen everyday requests only: 0.742 (49 of 66), 0 of 19. An
-// independent reader, given the topic definitions and the questions without labels, agreed
-// with 65 of the 66 labels: the set is fair, and the shortfall is the matcher's. The
-// out-of-scope target is met and gated; accuracy is gated at the first measured level so
-// that it cannot silently regress, and the 0.90 target stays open (see the issue's note).
+// third blind set, dev3 (0.906 to 0.938): 0.742 (49 of 66), 0 of 19; and after the first
+// classifier, judged on 1,437 fresh phrasings and unseen everyday requests only: 0.742 again.
+// An independent reader, given the topic definitions and these questions without labels,
+// agreed with 65 of the 66 labels: the set is fair, and the shortfall was the matcher's lack
+// of ways of asking. Then about 5,000 ways of asking and 2,780 everyday requests were written
+// by writers who never saw this set, one example equal to a question here was taken out of
+// the content, and the settings were chosen on the held-back phrasings (dev5) alone.
+// Measured once after that: 0.924 (61 of 66), 0 of 19. Gated at the issue's targets.
 TEST_CASE("the matcher holds its measured accuracy on the held out questions", "[matcher]") {
   const auto figures = measure("held-out", kQuestions / "heldout.tsv");
   CHECK(figures.in_scope + figures.out_of_scope > 0);
-  CHECK(figures.accuracy() >= 0.74);
+  CHECK(figures.accuracy() >= 0.90);
   CHECK(figures.mapped == 0);
 }
 
@@ -271,11 +290,11 @@ TEST_CASE("the matcher reaches its targets on the dev questions", "[matcher]") {
 
 // A second dev set, written from the topic descriptions alone before the matcher was changed
 // against it, in other speakers' phrasings. Measured first at 0.845 (136 of 161) and 0 of 33,
-// then 0.857 (138 of 161) after the vocabulary work; gated there so that it cannot regress,
-// and the 0.90 target stays open.
+// then 0.857 (138 of 161) after the vocabulary work, and 0.963 (155 of 161) with the
+// classifier and the phrasings; gated there so that it cannot regress.
 TEST_CASE("the matcher holds its measured accuracy on the second dev questions", "[matcher]") {
   const auto figures = measure("dev2", kQuestions / "dev2.tsv");
-  CHECK(figures.accuracy() >= 0.85);
+  CHECK(figures.accuracy() >= 0.96);
   CHECK(figures.mapped == 0);
 }
 
@@ -283,23 +302,28 @@ TEST_CASE("the matcher holds its measured accuracy on the second dev questions",
 // read or changed, in varied spoken phrasings, and kept out of the tuning: changes were made
 // from tune, dev and dev2 failures and only judged here. Measured first at 0.906 (87 of 96)
 // and 0 of 15, then 0.938 (90 of 96) and 0 of 15 after that work, then 0.927 (89 of 96) with
-// the classifier, which gains on dev2 and dev4; gated there.
+// the first classifier, and 0.958 (92 of 96) with the phrasings; gated there. Eleven of its
+// questions are also among the topics' own (plain ones such as "what is dbt").
 TEST_CASE("the matcher holds its measured accuracy on the third dev questions", "[matcher]") {
   const auto figures = measure("dev3", kQuestions / "dev3.tsv");
   CHECK(figures.in_scope + figures.out_of_scope > 0);
-  CHECK(figures.accuracy() >= 0.92);
+  CHECK(figures.accuracy() >= 0.95);
   CHECK(figures.mapped == 0);
 }
 
-// A fourth set, 1,437 questions written by four writers from the topics' definitions alone,
-// deliberately varied (metaphors, fragments, carers, regional English), who never saw the
-// matcher's content or the other sets. It was never tuned on: it only judged the classifier
-// (0.598, 859 of 1,437, before it; 0.607, 872, with it). It is the truest measure of how the
-// matcher does on phrasings it has never met, and it is far from the 0.90 target.
-TEST_CASE("the matcher holds its measured accuracy on the fourth dev questions", "[matcher]") {
-  const auto figures = measure("dev4", kQuestions / "dev4.tsv");
-  CHECK(figures.in_scope >= 1000);
-  CHECK(figures.accuracy() >= 0.60);
+// Phrasings held back. Four writers, who never saw the matcher's content or these sets, wrote
+// 1,437 deliberately varied questions from the topics' definitions (metaphors, fragments,
+// carers, regional English); the matcher as it was then found the right topic for 0.598 of
+// them (0.607 with the first classifier). Eight more writers then wrote 3,215 more, the same
+// way and from the seed article's subtopics. A quarter of the new ones, chosen by position
+// within each topic, were held back here and never taught or tuned on; everything else became
+// matching/phrasings.json. The settings were chosen by judging each batch with an index taught
+// the other. Measured here once they were: 0.820 (630 of 768); gated at 0.81, since any
+// content change moves it by a few questions.
+TEST_CASE("the matcher holds its measured accuracy on the held back phrasings", "[matcher]") {
+  const auto figures = measure("dev5", kQuestions / "dev5.tsv");
+  CHECK(figures.in_scope >= 700);
+  CHECK(figures.accuracy() >= 0.81);
 }
 
 TEST_CASE("the labelled questions are enough and apart", "[matcher]") {
@@ -311,6 +335,36 @@ TEST_CASE("the labelled questions are enough and apart", "[matcher]") {
     CHECK(std::none_of(tune.begin(), tune.end(), [&](const Labelled& line) {
       return normalize(line.utterance) == normalize(held.utterance);
     }));
+  }
+}
+
+// What the matcher is taught: every question, example and phrasing, normalised.
+std::set<std::string> taught_phrases() {
+  std::set<std::string> taught;
+  const auto topics = nlohmann::json::parse(std::ifstream(kTopics));
+  for (const auto& [id, topic] : topics.items()) {
+    for (const auto* field : {"questions", "examples"}) {
+      for (const auto& text : topic.value(field, nlohmann::json::array())) {
+        taught.insert(normalize(text.get<std::string>()));
+      }
+    }
+  }
+  const auto phrasings =
+      nlohmann::json::parse(std::ifstream(kTopics.parent_path() / "phrasings.json"));
+  for (const auto& [id, list] : phrasings.items()) {
+    for (const auto& text : list) taught.insert(normalize(text.get<std::string>()));
+  }
+  return taught;
+}
+
+TEST_CASE("no judging question is taught to the matcher", "[matcher]") {
+  const auto taught = taught_phrases();
+  CHECK(taught.size() > 3000);
+  for (const auto* set : {"heldout.tsv", "dev5.tsv"}) {
+    for (const auto& line : read_labelled(kQuestions / set)) {
+      CAPTURE(set, line.utterance);
+      CHECK(taught.count(normalize(line.utterance)) == 0);
+    }
   }
 }
 
@@ -377,6 +431,12 @@ TEST_CASE("broken matching content names the file and the problem", "[matcher]")
     scratch.write("out-of-scope.json", R"({"examples": "play music"})");
     CHECK(scratch.load_error().find("out-of-scope.json: examples") != std::string::npos);
   }
+  SECTION("phrasings for a topic that does not exist") {
+    scratch.write("topics.json",
+                  R"({"a": {"related": [], "questions": ["what is a"], "keywords": []}})");
+    scratch.write("phrasings.json", R"({"b": ["tell me about b"]})");
+    CHECK(scratch.load_error().find("phrasings.json: \"b\" is not a topic") != std::string::npos);
+  }
   SECTION("a small valid index") {
     scratch.write("topics.json", R"({
       "sleep": {"related": ["food"], "questions": ["how do i sleep better"], "keywords": ["insomnia"]},
@@ -420,17 +480,21 @@ TEST_CASE("everyday requests teach the matcher what is not a question", "[matche
 // The everyday requests in matching/out-of-scope.json teach the matcher, so they cannot also
 // judge it. Instead each half is judged by an index taught with the other half only: what it
 // maps is what an unseen everyday request would be mapped to. Measured at 18 of 511 (it was 25
-// of 511 before the classifier, with the same halves); gated there so that it cannot regress.
-// The issue's target is none.
+// of 511 before the classifier, with the same halves), then, with 2,780 requests and remarks
+// (most written to share words with the topics: "numb toes", "thyroid tablet", "flat feet",
+// and 200 remarks after an exercise: "my shoulders loosened") and the phrasings, 33 of 2,780.
+// Training visits examples in a shuffled order, so any content change moves this by a few; gated at
+// 36 so that it cannot regress. The issue's target is none.
 TEST_CASE("unseen everyday requests rarely get a topic", "[matcher]") {
   const fs::path matching = kTopics.parent_path();
   const auto all = nlohmann::json::parse(std::ifstream(matching / "out-of-scope.json"));
   const auto& requests = all.at("examples");
-  REQUIRE(requests.size() >= 400);
+  REQUIRE(requests.size() >= 2000);
   std::size_t mapped = 0;
   for (std::size_t fold = 0; fold < 2; ++fold) {
     ScratchMatching scratch;
     fs::copy_file(kTopics, scratch.root / "topics.json");
+    fs::copy_file(matching / "phrasings.json", scratch.root / "phrasings.json");
     fs::copy_file(matching / "vocabulary.json", scratch.root / "vocabulary.json",
                   fs::copy_options::overwrite_existing);
     nlohmann::json taught{{"examples", nlohmann::json::array()}};
@@ -448,5 +512,5 @@ TEST_CASE("unseen everyday requests rarely get a topic", "[matcher]") {
     }
   }
   WARN("unseen everyday requests mapped: " << mapped << "/" << requests.size());
-  CHECK(mapped <= 18);
+  CHECK(mapped <= 36);
 }
