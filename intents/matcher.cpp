@@ -388,12 +388,23 @@ Vocabulary load_vocabulary(const std::filesystem::path& path) {
     vocabulary.core.insert(stem(word(entry, "core")));
   }
   for (const auto& entry : optional_list("cues")) vocabulary.cues.insert(word(entry, "cues"));
+  for (const auto& entry : optional_list("addressee_openers")) {
+    vocabulary.addressee_openers.insert(word(entry, "addressee_openers"));
+  }
   for (const auto& entry : optional_list("openers")) {
     vocabulary.openers.insert(word(entry, "openers"));
   }
   for (const auto& entry : optional_list("fillers")) {
     vocabulary.fillers.insert(word(entry, "fillers"));
   }
+  for (const auto& entry : optional_list("carriers")) {
+    if (normalize(entry) != entry) {
+      throw ContentError(file + ": carriers: \"" + entry + "\" is not normalised");
+    }
+    vocabulary.carriers.push_back(entry);
+  }
+  std::stable_sort(vocabulary.carriers.begin(), vocabulary.carriers.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   for (const auto& entry : optional_list("commands")) {
     vocabulary.commands.insert(word(entry, "commands"));
   }
@@ -600,7 +611,13 @@ Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
         cue = cue || vocabulary.cues.count(word) != 0;
         spaced += word + ' ';
       }
+      const auto opening = std::find_if(words.begin(), words.end(), [&](const std::string& word) {
+        return vocabulary.fillers.count(word) == 0;
+      });
+      // "you happy" (the slot of "are you happy") speaks to the device; "you tell me what
+      // feelings are" (of "can you tell me...") is still a question.
       const bool addressed =
+          (!cue && opening != words.end() && vocabulary.addressee_openers.count(*opening) != 0) ||
           std::any_of(vocabulary.addressee.begin(), vocabulary.addressee.end(),
                       [&](const std::string& phrase) {
                         return spaced.find(' ' + phrase + ' ') != std::string::npos;
@@ -671,6 +688,22 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
     }
   }
   index.vocabulary_ = load_vocabulary(topics_json.parent_path() / "vocabulary.json");
+  // Every way of asking is also taught as Alexa delivers it without its carrier phrase.
+  const auto with_slot_forms = [&index](std::vector<std::string>& texts,
+                                        const std::vector<std::string>& from) {
+    std::unordered_set<std::string> known;
+    for (const auto& text : texts) known.insert(normalize(text));
+    for (const auto& text : from) {
+      if (auto slot = index.without_carrier(text); slot && known.insert(*slot).second) {
+        texts.push_back(std::move(*slot));
+      }
+    }
+  };
+  for (std::size_t t = 0; t < examples.size(); ++t) {
+    const auto written = examples[t];
+    with_slot_forms(examples[t], index.topics_[t].questions);
+    with_slot_forms(examples[t], written);
+  }
   index.build(examples);
   std::vector<std::string> everyday;
   if (const auto requests = topics_json.parent_path() / "out-of-scope.json";
@@ -682,6 +715,8 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
       throw ContentError(where + ": must be an object with \"examples\"");
     }
     everyday = string_list(parsed_requests["examples"], where + ": examples");
+    const auto written = everyday;
+    with_slot_forms(everyday, written);
   }
   index.train(examples, everyday);
   return index;
@@ -859,6 +894,17 @@ void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
     term.topic_idf = bm25_idf(topics_.size(), term.topics.size());
   }
   max_topic_idf_ = bm25_idf(topics_.size(), 1);
+}
+
+std::optional<std::string> TopicIndex::without_carrier(std::string_view utterance) const {
+  const auto text = normalize(utterance);
+  for (const auto& carrier : vocabulary_.carriers) {
+    if (text.size() > carrier.size() + 1 && text.starts_with(carrier) &&
+        text[carrier.size()] == ' ') {
+      return text.substr(carrier.size() + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 bool TopicIndex::asks(std::string_view utterance) const {

@@ -69,6 +69,11 @@ class TopicIndex {
   // the skill has just asked for a remark (after an exercise, between journaling prompts), only
   // an utterance that asks is taken as a question. False when the vocabulary has no openers.
   [[nodiscard]] bool asks(std::string_view utterance) const;
+  // What Alexa puts in the free-form question's slot when the utterance opens with one of its
+  // carrier phrases (vocabulary.json's carriers, the interaction model's): "why do i feel
+  // flat" arrives as "do i feel flat". Normalised; nullopt when no carrier opens it or nothing
+  // follows. The matcher is taught every way of asking both as written and like this.
+  [[nodiscard]] std::optional<std::string> without_carrier(std::string_view utterance) const;
   [[nodiscard]] const std::vector<TopicInfo>& topics() const { return topics_; }
   [[nodiscard]] const TopicInfo* find(std::string_view id) const;
 
@@ -90,12 +95,17 @@ class TopicIndex {
     std::unordered_set<std::string> core;
     std::unordered_set<std::string> cues;
     std::vector<std::string> addressee;  // normalised phrases
+    // Words that, opening an utterance with no cue in it, speak to the device: the slot of
+    // "are you happy" is "you happy".
+    std::unordered_set<std::string> addressee_openers;
     // Optional: words that, opening an utterance (after stop and weak words: "alexa, can you
     // play"), make it a request to the device, never a question: "play", "call", "set".
     std::unordered_set<std::string> commands;
     // Optional: the words a question opens with, and the fillers that may come before them.
     std::unordered_set<std::string> openers;
     std::unordered_set<std::string> fillers;
+    // Optional: the carrier phrases of the free-form question intent, normalised, longest first.
+    std::vector<std::string> carriers;
   };
 
  private:
