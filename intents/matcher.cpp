@@ -5,7 +5,6 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <tuple>
 #include <utility>
 
 #include "skill/content.hpp"
@@ -773,36 +772,27 @@ void TopicIndex::train(const std::vector<std::vector<std::string>>& examples,
   };
   // Every way of asking about a topic is labelled with it; everyday requests with one more
   // label, after the topics.
+  // Each text is analysed, its terms numbered and its features kept, one at a time, so that
+  // loading never holds every analysis at once.
   const auto topic_count = static_cast<std::uint32_t>(topics_.size());
-  std::vector<std::tuple<Analysed, std::uint32_t, double>> texts;
-  for (std::uint32_t t = 0; t < topic_count; ++t) {
-    for (const auto& question : topics_[t].questions) {
-      texts.emplace_back(analyse(question, vocabulary_), t, 1.0);
-    }
-    for (const auto& example : examples[t]) {
-      texts.emplace_back(analyse(example, vocabulary_), t, 1.0);
-    }
-    for (const auto& keyword : topics_[t].keywords) {
-      texts.emplace_back(analyse(keyword, vocabulary_), t, kTrainKeywordWeight);
-    }
-  }
-  for (const auto& request : everyday) {
-    texts.emplace_back(analyse(request, vocabulary_), topic_count, 1.0);
-  }
-  const auto number = [this](std::string term) {
-    feature_ids_.emplace(std::move(term), static_cast<std::uint32_t>(feature_ids_.size()));
-  };
-  for (const auto& text : texts) {
-    const auto& analysed = std::get<0>(text);
+  std::vector<Example> data;
+  const auto learn = [&](std::string_view text, std::uint32_t label, double weight) {
+    const auto analysed = analyse(text, vocabulary_);
+    const auto number = [this](std::string term) {
+      feature_ids_.emplace(std::move(term), static_cast<std::uint32_t>(feature_ids_.size()));
+    };
     for (const auto& term : analysed.unigrams) number(term);
     for (const auto& term : analysed.bigrams) number(term);
     for (const auto& word : analysed.words) number(said(word));
-  }
-  std::vector<Example> data;
-  for (const auto& [text, label, weight] : texts) {
-    auto x = features(text.unigrams, text.weak, text.bigrams, text.words);
+    auto x = features(analysed.unigrams, analysed.weak, analysed.bigrams, analysed.words);
     if (!x.empty()) data.push_back({std::move(x), label, weight});
+  };
+  for (std::uint32_t t = 0; t < topic_count; ++t) {
+    for (const auto& question : topics_[t].questions) learn(question, t, 1.0);
+    for (const auto& example : examples[t]) learn(example, t, 1.0);
+    for (const auto& keyword : topics_[t].keywords) learn(keyword, t, kTrainKeywordWeight);
   }
+  for (const auto& request : everyday) learn(request, topic_count, 1.0);
   const std::size_t classes = topic_count + (everyday.empty() ? 0 : 1);
   weights_.assign(feature_ids_.size() * classes, 0.0);
   bias_.assign(classes, 0.0);
