@@ -260,9 +260,8 @@ void add_journal_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowle
   const auto thinking_aloud = [&knowledge](const HandlerInput& input) {
     if (input.state != "journal") return false;
     if (input.is_intent("AMAZON.FallbackIntent")) return true;
-    if (!input.is_intent("FreeformQuestionIntent")) return false;
-    const auto words = slot_words(input, "query");
-    return !knowledge.topics.asks(words) || !knowledge.topics.best(words);
+    return input.is_intent("FreeformQuestionIntent") &&
+           !knowledge.topics.asks_a_topic(slot_words(input, "query"));
   };
   skill::RequestHandler waiting;
   waiting.name = "JournalWaiting";

@@ -351,6 +351,18 @@ std::string read_file(const std::filesystem::path& file) {
 
 std::vector<std::string> string_list(const nlohmann::json& value, const std::string& where);
 
+// An optional content file: nullopt when it is absent, otherwise its JSON object. Throws
+// naming the file and the shape it must have when it is not one.
+std::optional<nlohmann::json> optional_object(const std::filesystem::path& path,
+                                              const std::string& shape) {
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  auto parsed = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    throw ContentError(path.string() + ": must be " + shape);
+  }
+  return parsed;
+}
+
 // Loads the stop words, weak words and synonyms that analyse() works with.
 Vocabulary load_vocabulary(const std::filesystem::path& path) {
   const std::string file = path.string();
@@ -560,6 +572,15 @@ struct Analysed {
   std::vector<std::string> words;  // every word, stop words too, for the classifier
 };
 
+// The first word that is not a filler ("um", "so"), or nullptr.
+const std::string* opening_word(const std::vector<std::string>& words,
+                                const Vocabulary& vocabulary) {
+  for (const auto& word : words) {
+    if (vocabulary.fillers.count(word) == 0) return &word;
+  }
+  return nullptr;
+}
+
 // A word as it was said, as a classifier feature: '=' never appears in a stem.
 std::string said(const std::string& word) { return '=' + word; }
 
@@ -610,13 +631,11 @@ Analysed analyse(std::string_view text, const Vocabulary& vocabulary) {
         cue = cue || vocabulary.cues.count(word) != 0;
         spaced += word + ' ';
       }
-      const auto opening = std::find_if(words.begin(), words.end(), [&](const std::string& word) {
-        return vocabulary.fillers.count(word) == 0;
-      });
+      const auto* opening = opening_word(words, vocabulary);
       // "you happy" (the slot of "are you happy") speaks to the device; "you tell me what
       // feelings are" (of "can you tell me...") is still a question.
       const bool addressed =
-          (!cue && opening != words.end() && vocabulary.addressee_openers.count(*opening) != 0) ||
+          (!cue && opening != nullptr && vocabulary.addressee_openers.count(*opening) != 0) ||
           std::any_of(vocabulary.addressee.begin(), vocabulary.addressee.end(),
                       [&](const std::string& phrase) {
                         return spaced.find(' ' + phrase + ' ') != std::string::npos;
@@ -670,20 +689,15 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
     }
   }
 
-  if (const auto more = topics_json.parent_path() / "phrasings.json";
-      std::filesystem::exists(more)) {
-    const auto parsed_more = nlohmann::json::parse(read_file(more), nullptr, false);
-    const std::string where = more.string();
-    if (parsed_more.is_discarded() || !parsed_more.is_object()) {
-      throw ContentError(where + ": must be an object of topic id -> [phrasings]");
-    }
-    for (const auto& [id, value] : parsed_more.items()) {
-      const auto it = std::find_if(index.topics_.begin(), index.topics_.end(),
-                                   [&](const TopicInfo& topic) { return topic.id == id; });
-      if (it == index.topics_.end()) throw ContentError(where + ": \"" + id + "\" is not a topic");
-      auto phrasings = string_list(value, where + ": " + id);
-      auto& into = examples[static_cast<std::size_t>(it - index.topics_.begin())];
-      into.insert(into.end(), phrasings.begin(), phrasings.end());
+  const auto more = topics_json.parent_path() / "phrasings.json";
+  if (const auto phrasings = optional_object(more, "an object of topic id -> [phrasings]")) {
+    for (const auto& [id, value] : phrasings->items()) {
+      const auto* topic = index.find(id);
+      if (topic == nullptr) throw ContentError(more.string() + ": \"" + id + "\" is not a topic");
+      auto& into = examples[static_cast<std::size_t>(topic - index.topics_.data())];
+      for (auto& phrasing : string_list(value, more.string() + ": " + id)) {
+        into.push_back(std::move(phrasing));
+      }
     }
   }
   index.vocabulary_ = load_vocabulary(topics_json.parent_path() / "vocabulary.json");
@@ -703,21 +717,17 @@ TopicIndex TopicIndex::load(const std::filesystem::path& topics_json) {
     with_slot_forms(examples[t], index.topics_[t].questions);
     with_slot_forms(examples[t], written);
   }
-  index.build(examples);
   std::vector<std::string> everyday;
-  if (const auto requests = topics_json.parent_path() / "out-of-scope.json";
-      std::filesystem::exists(requests)) {
-    const auto parsed_requests = nlohmann::json::parse(read_file(requests), nullptr, false);
-    const std::string where = requests.string();
-    if (parsed_requests.is_discarded() || !parsed_requests.is_object() ||
-        !parsed_requests.contains("examples")) {
-      throw ContentError(where + ": must be an object with \"examples\"");
-    }
-    everyday = string_list(parsed_requests["examples"], where + ": examples");
+  const auto requests = topics_json.parent_path() / "out-of-scope.json";
+  const std::string shape = "an object with \"examples\"";
+  if (const auto listed = optional_object(requests, shape)) {
+    if (!listed->contains("examples")) throw ContentError(requests.string() + ": must be " + shape);
+    everyday = string_list((*listed)["examples"], requests.string() + ": examples");
     const auto written = everyday;
     with_slot_forms(everyday, written);
   }
-  index.train(examples, everyday);
+  const auto data = index.build(examples, everyday);
+  index.train(data, index.topics_.size() + (everyday.empty() ? 0 : 1));
   return index;
 }
 
@@ -763,37 +773,7 @@ std::vector<double> TopicIndex::classify(const Features& features) const {
   return p;
 }
 
-void TopicIndex::train(const std::vector<std::vector<std::string>>& examples,
-                       const std::vector<std::string>& everyday) {
-  struct Example {
-    Features x;
-    std::uint32_t label;
-    double weight;
-  };
-  // Every way of asking about a topic is labelled with it; everyday requests with one more
-  // label, after the topics.
-  // Each text is analysed, its terms numbered and its features kept, one at a time, so that
-  // loading never holds every analysis at once.
-  const auto topic_count = static_cast<std::uint32_t>(topics_.size());
-  std::vector<Example> data;
-  const auto learn = [&](std::string_view text, std::uint32_t label, double weight) {
-    const auto analysed = analyse(text, vocabulary_);
-    const auto number = [this](std::string term) {
-      feature_ids_.emplace(std::move(term), static_cast<std::uint32_t>(feature_ids_.size()));
-    };
-    for (const auto& term : analysed.unigrams) number(term);
-    for (const auto& term : analysed.bigrams) number(term);
-    for (const auto& word : analysed.words) number(said(word));
-    auto x = features(analysed.unigrams, analysed.weak, analysed.bigrams, analysed.words);
-    if (!x.empty()) data.push_back({std::move(x), label, weight});
-  };
-  for (std::uint32_t t = 0; t < topic_count; ++t) {
-    for (const auto& question : topics_[t].questions) learn(question, t, 1.0);
-    for (const auto& example : examples[t]) learn(example, t, 1.0);
-    for (const auto& keyword : topics_[t].keywords) learn(keyword, t, kTrainKeywordWeight);
-  }
-  for (const auto& request : everyday) learn(request, topic_count, 1.0);
-  const std::size_t classes = topic_count + (everyday.empty() ? 0 : 1);
+void TopicIndex::train(const std::vector<Example>& data, std::size_t classes) {
   weights_.assign(feature_ids_.size() * classes, 0.0);
   bias_.assign(classes, 0.0);
   // Each pass visits the examples in an order from our own seeded shuffle, so that every build
@@ -824,9 +804,12 @@ void TopicIndex::train(const std::vector<std::vector<std::string>>& examples,
   }
 }
 
-void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
+std::vector<TopicIndex::Example> TopicIndex::build(
+    const std::vector<std::vector<std::string>>& examples,
+    const std::vector<std::string>& everyday) {
   // Each question is a document, and so is each topic: all its questions and, counted
-  // kKeywordRepeat times, its keywords.
+  // kKeywordRepeat times, its keywords. Each text is analysed once, for BM25 and for the
+  // classifier, and only its features are kept.
   const auto post = [this](const std::string& term, std::uint32_t doc, bool topic,
                            bool standalone) {
     auto& entry = terms_[term];
@@ -854,24 +837,42 @@ void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
     return static_cast<std::uint32_t>(text.unigrams.size() + text.bigrams.size());
   };
 
-  topic_length_.assign(topics_.size(), 0);
-  for (std::uint32_t t = 0; t < topics_.size(); ++t) {
-    auto questions = topics_[t].questions;
-    questions.insert(questions.end(), examples[t].begin(), examples[t].end());
-    for (const auto& question : questions) {
+  // The classifier numbers every term it meets and keeps each text's features. Every way of
+  // asking about a topic is labelled with it; everyday requests with one more label.
+  std::vector<Example> data;
+  const auto learn = [&](const Analysed& text, std::uint32_t label, double weight) {
+    const auto number = [this](std::string term) {
+      feature_ids_.emplace(std::move(term), static_cast<std::uint32_t>(feature_ids_.size()));
+    };
+    for (const auto& term : text.unigrams) number(term);
+    for (const auto& term : text.bigrams) number(term);
+    for (const auto& word : text.words) number(said(word));
+    auto x = features(text.unigrams, text.weak, text.bigrams, text.words);
+    if (!x.empty()) data.push_back({std::move(x), label, weight});
+  };
+
+  const auto topic_count = static_cast<std::uint32_t>(topics_.size());
+  topic_length_.assign(topic_count, 0);
+  for (std::uint32_t t = 0; t < topic_count; ++t) {
+    const auto ask = [&](const std::string& question) {
       const auto analysed = analyse(question, vocabulary_);
       const auto doc = static_cast<std::uint32_t>(question_topic_.size());
       question_topic_.push_back(t);
       question_length_.push_back(add(analysed, doc, false, false));
       topic_length_[t] += add(analysed, t, true, false);
-    }
+      learn(analysed, t, 1.0);
+    };
+    for (const auto& question : topics_[t].questions) ask(question);
+    for (const auto& example : examples[t]) ask(example);
     for (const auto& keyword : topics_[t].keywords) {
       const auto analysed = analyse(keyword, vocabulary_);
       for (int repeat = 0; repeat < kKeywordRepeat; ++repeat) {
         topic_length_[t] += add(analysed, t, true, true);
       }
+      learn(analysed, t, kTrainKeywordWeight);
     }
   }
+  for (const auto& request : everyday) learn(analyse(request, vocabulary_), topic_count, 1.0);
   const auto average = [](const std::vector<std::uint32_t>& lengths) {
     double total = 0;
     for (const auto length : lengths) total += length;
@@ -884,6 +885,7 @@ void TopicIndex::build(const std::vector<std::vector<std::string>>& examples) {
     term.topic_idf = bm25_idf(topics_.size(), term.topics.size());
   }
   max_topic_idf_ = bm25_idf(topics_.size(), 1);
+  return data;
 }
 
 std::optional<std::string> TopicIndex::without_carrier(std::string_view utterance) const {
@@ -898,10 +900,13 @@ std::optional<std::string> TopicIndex::without_carrier(std::string_view utteranc
 }
 
 bool TopicIndex::asks(std::string_view utterance) const {
-  for (const auto& word : tokenize(normalize(utterance))) {
-    if (vocabulary_.fillers.count(word) == 0) return vocabulary_.openers.count(word) != 0;
-  }
-  return false;
+  const auto words = tokenize(normalize(utterance));
+  const auto* opening = opening_word(words, vocabulary_);
+  return opening != nullptr && vocabulary_.openers.count(*opening) != 0;
+}
+
+bool TopicIndex::asks_a_topic(std::string_view utterance) const {
+  return asks(utterance) && best(utterance).has_value();
 }
 
 const TopicInfo* TopicIndex::find(std::string_view id) const {

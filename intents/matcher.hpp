@@ -69,6 +69,9 @@ class TopicIndex {
   // the skill has just asked for a remark (after an exercise, between journaling prompts), only
   // an utterance that asks is taken as a question. False when the vocabulary has no openers.
   [[nodiscard]] bool asks(std::string_view utterance) const;
+  // Whether an utterance asks and the matcher has a topic for it: what is a question where the
+  // skill has just asked for a remark.
+  [[nodiscard]] bool asks_a_topic(std::string_view utterance) const;
   // What Alexa puts in the free-form question's slot when the utterance opens with one of its
   // carrier phrases (vocabulary.json's carriers, the interaction model's): "why do i feel
   // flat" arrives as "do i feel flat". Normalised; nullopt when no carrier opens it or nothing
@@ -133,9 +136,17 @@ class TopicIndex {
 
   [[nodiscard]] Scored score(std::string_view utterance) const;
   [[nodiscard]] double confidence(const Scored& scored, std::size_t topic, double rival) const;
-  void build(const std::vector<std::vector<std::string>>& examples);
-  void train(const std::vector<std::vector<std::string>>& examples,
-             const std::vector<std::string>& everyday);
+  // One way of asking, or an everyday request, as the classifier learns from it.
+  struct Example {
+    Features x;
+    std::uint32_t label;  // a topic number, or the number of topics for an everyday request
+    double weight;
+  };
+  // Indexes every way of asking (questions, examples, keywords) for BM25, numbers the
+  // classifier's terms, and gives back every text, everyday requests too, as an example.
+  [[nodiscard]] std::vector<Example> build(const std::vector<std::vector<std::string>>& examples,
+                                           const std::vector<std::string>& everyday);
+  void train(const std::vector<Example>& data, std::size_t classes);
   [[nodiscard]] Features features(const std::vector<std::string>& unigrams,
                                   const std::vector<bool>& weak,
                                   const std::vector<std::string>& bigrams,

@@ -328,9 +328,8 @@ void add_practice_handlers(skill::Dispatcher& dispatcher, const Knowledge& knowl
                            "AMAZON.NextIntent"})) {
       return true;
     }
-    if (!input.is_intent("FreeformQuestionIntent")) return false;
-    const auto words = slot_words(input, "query");
-    return !knowledge.topics.asks(words) || !knowledge.topics.best(words);
+    return input.is_intent("FreeformQuestionIntent") &&
+           !knowledge.topics.asks_a_topic(slot_words(input, "query"));
   };
   reflection.handle = reflected;
   dispatcher.add(std::move(reflection));
